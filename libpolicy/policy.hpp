@@ -44,6 +44,10 @@ struct Policy {
     std::vector<PathRule> paths;
     std::vector<PortRule> ports;
     std::map<std::string, std::vector<std::string>> variables;  // landlockconfig [[variable]]
+    // Where a network right or scope was asked for by name ("bind:none", "scope:signal"), keyed by
+    // its landlockconfig name: such a handled right has no rule to carry an origin, yet a compat
+    // report must say where it came from. Rights handled implicitly have no entry.
+    std::map<std::string, std::string> handled_origins;
     Options options;
 };
 
