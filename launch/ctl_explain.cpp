@@ -1,0 +1,237 @@
+// landlockctl explain: the policy as this kernel will enforce it, per path and port, with what
+// was dropped and why. Human output or one JSON object (--json).
+#include <fcntl.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "launch/ctl_commands.hpp"
+#include "launch/ctl_common.hpp"
+#include "libpolicy/access.hpp"
+#include "native/landlock.hpp"
+
+namespace llh::ctl {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const char* mode_name(Mode mode) {
+    switch (mode) {
+        case Mode::automatic: return "auto";
+        case Mode::native: return "native";
+        case Mode::cgroup: return "cgroup";
+        case Mode::both: break;
+    }
+    return "both";
+}
+
+const char* compat_name(Compat compat) { return compat == Compat::hard ? "hard" : "best-effort"; }
+
+const char* log_name(LogMode log) {
+    switch (log) {
+        case LogMode::off: return "off";
+        case LogMode::on: return "on";
+        case LogMode::children: break;
+    }
+    return "children";
+}
+
+const char* enforcement_name(Enforcement enforcement) {
+    switch (enforcement) {
+        case Enforcement::full: return "full";
+        case Enforcement::partial: return "partial";
+        case Enforcement::none: break;
+    }
+    return "none";
+}
+
+template <std::size_t N>
+Json names_of(const std::array<RightInfo, N>& table, std::uint64_t set) {
+    Json names = Json::array();
+    for (const auto& right : table) {
+        if ((set & right.bit) != 0) names.push_back(right.name);
+    }
+    return names;
+}
+
+struct FlagName {
+    std::uint32_t bit;
+    const char* name;
+};
+constexpr FlagName kRestrictFlags[] = {
+    {restrict_flag::log_same_exec_off, "log_same_exec_off"},
+    {restrict_flag::log_new_exec_on, "log_new_exec_on"},
+    {restrict_flag::log_subdomains_off, "log_subdomains_off"},
+    {restrict_flag::tsync, "tsync"},
+};
+
+Json restrict_flag_names(std::uint32_t flags) {
+    Json names = Json::array();
+    for (const auto& flag : kRestrictFlags) {
+        if ((flags & flag.bit) != 0) names.push_back(flag.name);
+    }
+    return names;
+}
+
+// One object that both outputs render, so that they cannot disagree.
+Json explanation(const KernelEvaluation& evaluation, const LandlockSupport& support) {
+    const Policy& policy = evaluation.compat.policy;
+    const CompatReport& report = evaluation.compat.report;
+    const bool hard = policy.options.compat == Compat::hard;
+    const std::uint32_t flags = restrict_flags(policy.options, evaluation.kernel_abi);
+
+    Json out;
+    out["kernel"] = {{"landlockAbi", support.abi}, {"errata", support.errata}};
+    out["enforcement"] = evaluation.refused ? "refused" : enforcement_name(report.enforcement);
+    out["summary"] = report.summary();
+    out["options"] = {{"mode", mode_name(policy.options.mode)},
+                      {"compat", compat_name(policy.options.compat)},
+                      {"log", log_name(policy.options.log)}};
+    out["restrictFlags"] = {{"value", flags}, {"names", restrict_flag_names(flags)}};
+    out["handled"] = {{"fs", names_of(kFsRights, policy.handled_fs)},
+                      {"net", names_of(kNetRights, policy.handled_net)},
+                      {"scoped", names_of(kScopes, policy.scoped)}};
+    Json not_handled = Json::array();
+    for (const auto& right : kFsRights) {
+        if ((policy.handled_fs & right.bit) == 0) not_handled.push_back({{"right", right.name}, {"abi", right.abi}});
+    }
+    out["notHandledFs"] = not_handled;
+
+    Json paths = Json::array();
+    for (std::size_t i = 0; i < policy.paths.size(); ++i) {
+        const PathRule& rule = policy.paths[i];
+        const PathState& state = evaluation.path_states.at(i);
+        const bool is_file = state.kind == PathKind::file;
+        const FsAccess effective = state.kind == PathKind::directory || is_file
+                                       ? rights_for_object(rule.allowed, !is_file) : FsAccess{0};
+        std::string status = "enforced";
+        if (state.kind == PathKind::missing) status = hard ? "refused: missing" : "skipped: missing";
+        if (state.kind == PathKind::unreachable) status = "refused: cannot open";
+        Json path = {{"path", rule.path},
+                     {"origin", rule.origin},
+                     {"type", to_string(state.kind)},
+                     {"status", status},
+                     {"allowed", names_of(kFsRights, rule.allowed)},
+                     {"effective", names_of(kFsRights, effective)},
+                     {"masked", names_of(kFsRights, is_file ? rule.allowed & ~kFsFileRights : FsAccess{0})}};
+        if (state.errno_value != 0) {
+            const char* name = strerrorname_np(state.errno_value);
+            path["errno"] = name != nullptr ? name : std::to_string(state.errno_value);
+        }
+        paths.push_back(path);
+    }
+    out["paths"] = paths;
+
+    Json ports = Json::array();
+    for (const auto& rule : policy.ports) {
+        ports.push_back({{"port", rule.port}, {"origin", rule.origin}, {"allowed", names_of(kNetRights, rule.allowed)}});
+    }
+    out["ports"] = ports;
+
+    Json dropped = Json::array();
+    for (const auto& item : report.dropped) {
+        dropped.push_back({{"what", item.what}, {"needsAbi", item.needs_abi}, {"origin", item.origin}});
+    }
+    out["dropped"] = dropped;
+    out["notes"] = report.notes;
+    return out;
+}
+
+std::string join(const Json& names) {
+    if (names.empty()) return "none";
+    std::string text;
+    for (const auto& name : names) text += (text.empty() ? "" : ", ") + name.get<std::string>();
+    return text;
+}
+
+void print_human(const Json& out) {
+    std::string text;
+    const auto line = [&text](const std::string& content) { text += content + "\n"; };
+    const auto& kernel = out["kernel"];
+    const int abi = kernel["landlockAbi"].get<int>();
+    line(abi == 0 ? std::string("Kernel: no Landlock")
+                  : "Kernel: Landlock ABI " + std::to_string(abi) + ", errata " +
+                        std::to_string(kernel["errata"].get<unsigned>()));
+    line(out["enforcement"] == "refused"
+             ? std::string("Enforcement: refused: compat:hard does not start (see the errors)")
+             : "Enforcement: " + out["summary"].get<std::string>());
+    const auto& options = out["options"];
+    line("Options: mode " + options["mode"].get<std::string>() + ", compat " + options["compat"].get<std::string>() +
+         ", log " + options["log"].get<std::string>());
+    char value[16];
+    std::snprintf(value, sizeof(value), "0x%x", out["restrictFlags"]["value"].get<unsigned>());
+    line("Restrict flags: " + join(out["restrictFlags"]["names"]) + " (" + value + ")");
+    line("Handled file system: " + join(out["handled"]["fs"]));
+    std::string not_handled;
+    for (const auto& item : out["notHandledFs"]) {
+        not_handled += (not_handled.empty() ? "" : ", ") + item["right"].get<std::string>() + " (ABI " +
+                       std::to_string(item["abi"].get<int>()) + ")";
+    }
+    line("Not handled file system (allowed everywhere): " + (not_handled.empty() ? "none" : not_handled));
+    line("Handled network: " + join(out["handled"]["net"]) +
+         (out["handled"]["net"].empty() ? " (TCP bind and connect unrestricted)" : ""));
+    line("Scopes: " + join(out["handled"]["scoped"]) +
+         (out["handled"]["scoped"].empty() ? " (signals and abstract UNIX sockets unrestricted)" : ""));
+
+    line("Paths (" + std::to_string(out["paths"].size()) + "):");
+    for (const auto& path : out["paths"]) {
+        const std::string type = path["type"].get<std::string>();
+        std::string entry = "  " + path["path"].get<std::string>() + "  " + type;
+        if (path["status"] != "enforced") entry += " (" + path["status"].get<std::string>() + ")";
+        entry += ": " + join(path["effective"].empty() ? path["allowed"] : path["effective"]);
+        if (!path["masked"].empty()) entry += "; masked on a file: " + join(path["masked"]);
+        line(entry);
+        if (!path["origin"].get<std::string>().empty()) line("      from " + path["origin"].get<std::string>());
+    }
+    line("Ports (" + std::to_string(out["ports"].size()) + "):");
+    for (const auto& port : out["ports"]) {
+        line("  " + std::to_string(port["port"].get<std::uint64_t>()) + ": " + join(port["allowed"]));
+    }
+    if (out["dropped"].empty()) {
+        line("Dropped: nothing");
+    } else {
+        line("Dropped (not enforced on this kernel):");
+        for (const auto& item : out["dropped"]) {
+            std::string entry = "  " + item["what"].get<std::string>();
+            if (item["needsAbi"].get<int>() > 0) entry += " (needs ABI " + std::to_string(item["needsAbi"].get<int>()) + ")";
+            if (!item["origin"].get<std::string>().empty()) entry += "  from " + item["origin"].get<std::string>();
+            line(entry);
+        }
+    }
+    for (const auto& note : out["notes"]) line("Note: " + note.get<std::string>());
+    std::fputs(text.c_str(), stdout);
+}
+
+}  // namespace
+
+int explain_command(const ExplainOptions& options) {
+    auto root = open_check_root(options.root);
+    if (!root) {
+        std::fprintf(stderr, "landlockctl explain: --root: %s\n", root.error().what().c_str());
+        return kExitUsage;
+    }
+    Diagnostics diagnostics;
+    const auto policy = load_policy(options.sources, diagnostics);
+    if (!policy) {
+        print_diagnostics(diagnostics);
+        std::fprintf(stderr, "%s, %s\n", plural(count_severity(diagnostics, Severity::error), "error").c_str(),
+                     plural(count_severity(diagnostics, Severity::warning), "warning").c_str());
+        return kExitPolicy;
+    }
+    const LandlockSupport& support = landlock_support();
+    const KernelEvaluation evaluation = evaluate_on_kernel(
+        *policy, support.abi, root->valid() ? root->get() : AT_FDCWD, options.root,
+        describe_sources(options.sources), diagnostics);
+    print_diagnostics(diagnostics);
+
+    const Json out = explanation(evaluation, support);
+    if (options.json) {
+        std::printf("%s\n", out.dump(2).c_str());
+    } else {
+        print_human(out);
+    }
+    return evaluation.refused || diagnostics.has_errors() ? kExitPolicy : kExitOk;
+}
+
+}  // namespace llh::ctl
