@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# Real crun 1.8, in a private mount namespace with pure cgroup2 (crun refuses this host's hybrid
+# cgroups), through landlock-runtime and with plain crun plus the hooks in config.json.
+
+load oci-common
+
+setup_file() {
+    oci_setup_binaries
+    require_or_fail "crun is not installed" command -v crun
+    require_or_fail "landlock-oci-hook is not built in $BUILD" test -x "$HOOK"
+    require_or_fail "landlock-launch is not built in $BUILD" test -x "$LAUNCH"
+    require_or_fail "crun cannot run here (pure cgroup2 namespace)" crun_ns true
+}
+
+setup() {
+    oci_setup_binaries
+    export LANDLOCK_RUNTIME=$(command -v crun)
+    ID="llh-crun-$BATS_TEST_NUMBER-$$"
+    ID2="$ID-b"
+    B="$BATS_TEST_TMPDIR/bundle"
+}
+
+teardown() {
+    local id
+    for id in "$ID" "$ID2"; do
+        crun_ns crun delete -f "$id" >/dev/null 2>&1 || true
+        rm -f "/run/landlock-hooks/containers/$id.json"
+    done
+}
+
+@test "crun: allowed access works and denied access gets Permission denied" {
+    oci_make_bundle "$B" sh -c 'cat /data/file; cat /secret/file; echo x > /data/new'
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    run crun_ns "$RUNTIME" run --bundle "$B" "$ID"
+    echo "$output"
+    [[ "$output" == *"hello from data"* ]]
+    [[ "$output" == *"cat: can't open '/secret/file': Permission denied"* ]]
+    [[ "$output" == *"/data/new: Permission denied"* ]]
+    [[ "$output" != *"top secret"* ]]
+}
+
+@test "crun: a container without annotations is untouched (config.json byte-identical)" {
+    oci_make_bundle "$B" cat /secret/file
+    local before
+    before=$(sha256sum <"$B/config.json")
+    run crun_ns "$RUNTIME" run --bundle "$B" "$ID"
+    [ "$status" -eq 0 ]
+    [ "$output" = "top secret" ]
+    [ "$(sha256sum <"$B/config.json")" = "$before" ]
+}
+
+@test "crun: a bad annotation refuses the start with the exact error and leaves nothing" {
+    oci_make_bundle "$B" sh -c 'echo WORKLOAD-RAN'
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin rx:usr'
+    local before state_before
+    before=$(sha256sum <"$B/config.json")
+    state_before=$(oci_state_files)
+    run crun_ns "$RUNTIME" run --bundle "$B" "$ID"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" != *"WORKLOAD-RAN"* ]]
+    [[ "${lines[0]}" == "landlock-runtime: container $ID: io.landlock.rules: item 2 \"rx:usr\": "*"(hint: "* ]]
+    [ "$(sha256sum <"$B/config.json")" = "$before" ]
+    [ "$(oci_state_files)" = "$state_before" ]
+}
+
+@test "crun: plain crun on an annotated config.json refuses the start with a clear error" {
+    oci_make_bundle "$B" sh -c 'echo WORKLOAD-RAN'
+    oci_add_hooks "$B"
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    # crun drops hook output unless told where to write it.
+    oci_set_annotation "$B" run.oci.hooks.stderr "$BATS_TEST_TMPDIR/hooks.err"
+    run crun_ns crun run --bundle "$B" "$ID"
+    echo "$output"
+    cat "$BATS_TEST_TMPDIR/hooks.err"
+    [ "$status" -ne 0 ]
+    [[ "$output" != *"WORKLOAD-RAN"* ]]
+    grep -F "landlock-oci-hook: container $ID: io.landlock.rules asks for a Landlock policy, but the container's process does not start through landlock-launch (hint: " \
+        "$BATS_TEST_TMPDIR/hooks.err"
+}
+
+@test "crun: exec into a landlock-runtime container is sandboxed too" {
+    oci_make_bundle "$B" sleep 60
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    # The detached workload inherits stdio: keep it off bats' pipes.
+    crun_ns "$RUNTIME" run --detach --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
+    run crun_ns "$RUNTIME" exec "$ID" cat /data/file
+    [ "$output" = "hello from data" ]
+    run crun_ns "$RUNTIME" exec "$ID" cat /secret/file
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"Permission denied"* ]]
+    jq -n '{terminal: false, user: {uid: 0, gid: 0}, cwd: "/", env: ["PATH=/bin"], args: ["cat", "/secret/file"]}' \
+        >"$BATS_TEST_TMPDIR/process.json"
+    run crun_ns "$RUNTIME" exec --process "$BATS_TEST_TMPDIR/process.json" "$ID"
+    echo "$output"
+    [[ "$output" == *"Permission denied"* ]]
+}
+
+@test "crun: two containers with different policies, and poststop leaves nothing behind" {
+    oci_make_bundle "$B" sleep 60
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    local B2="$BATS_TEST_TMPDIR/bundle2"
+    oci_make_bundle "$B2" sleep 60
+    oci_set_annotation "$B2" io.landlock.rules 'rx:/bin ro:/secret'
+    crun_ns "$RUNTIME" run --detach --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
+    crun_ns "$RUNTIME" run --detach --bundle "$B2" "$ID2" </dev/null >/dev/null 2>&1
+    run crun_ns "$RUNTIME" exec "$ID" cat /secret/file
+    [[ "$output" == *"Permission denied"* ]]
+    run crun_ns "$RUNTIME" exec "$ID2" cat /secret/file
+    [ "$output" = "top secret" ]
+    local p1 p2
+    p1=$(jq -r .policy "/run/landlock-hooks/containers/$ID.json")
+    p2=$(jq -r .policy "/run/landlock-hooks/containers/$ID2.json")
+    [ "$p1" != "$p2" ]
+    crun_ns crun delete -f "$ID"
+    [ ! -e "/run/landlock-hooks/containers/$ID.json" ]
+    [ ! -e "$p1" ]
+    [ -e "$p2" ]
+    run crun_ns "$RUNTIME" exec "$ID2" cat /data/file
+    [[ "$output" == *"Permission denied"* ]]
+    crun_ns crun delete -f "$ID2"
+    [ ! -e "/run/landlock-hooks/containers/$ID2.json" ]
+    [ ! -e "$p2" ]
+}
+
+@test "crun: --read-only rootfs works" {
+    oci_make_bundle "$B" sh -c 'cat /data/file; touch /data/x'
+    jq '.root.readonly = true' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin rw:/data'
+    run crun_ns "$RUNTIME" run --bundle "$B" "$ID"
+    echo "$output"
+    [[ "$output" == *"hello from data"* ]]
+    [[ "$output" == *"Read-only file system"* ]]
+}

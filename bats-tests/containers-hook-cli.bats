@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# landlock-oci-hook and landlock-runtime as a runtime or an engine calls them, without a container.
+
+bats_require_minimum_version 1.5.0
+load oci-common
+
+setup() {
+    oci_setup_binaries
+    require_or_fail "landlock-oci-hook is not built in $BUILD" test -x "$HOOK"
+    DATA="$(oci_repo_root)/tests/data/oci"
+    export LANDLOCK_HOOKS_STATE_DIR="$BATS_TEST_TMPDIR/state"
+}
+
+@test "precreate: a config without annotations comes back byte for byte" {
+    local sample
+    for sample in runc-spec.json crun-spec.json; do
+        "$HOOK" precreate <"$DATA/$sample" >"$BATS_TEST_TMPDIR/out.json"
+        cmp "$DATA/$sample" "$BATS_TEST_TMPDIR/out.json"
+    done
+    [ ! -e "$LANDLOCK_HOOKS_STATE_DIR/policies" ] || [ -z "$(ls -A "$LANDLOCK_HOOKS_STATE_DIR/policies")" ]
+}
+
+@test "precreate: podman's config gets the launcher, the mounts and the hooks" {
+    run "$HOOK" precreate <"$DATA/podman-precreate.json"
+    [ "$status" -eq 0 ]
+    echo "$output" >"$BATS_TEST_TMPDIR/out.json"
+    [ "$(jq -r '.process.args | join(" ")' "$BATS_TEST_TMPDIR/out.json")" = \
+      "/dev/.landlock/landlock-launch --policy /dev/.landlock/policy.json -- sh -c echo hi; cat /proc/self/cgroup" ]
+    [ "$(jq -r '.mounts[-2].source' "$BATS_TEST_TMPDIR/out.json")" = "$LAUNCH" ]
+    local policy
+    policy=$(jq -r '.mounts[-1].source' "$BATS_TEST_TMPDIR/out.json")
+    [[ "$policy" == "$LANDLOCK_HOOKS_STATE_DIR/policies/"*.json ]]
+    [ "$(basename "$policy" .json)" = "$(sha256sum <"$policy" | cut -d' ' -f1)" ]
+    [ "$(stat -c %a "$policy")" = 644 ]
+    [ "$(jq -r '.hooks.createRuntime[-1].args | join(" ")' "$BATS_TEST_TMPDIR/out.json")" = "landlock-oci-hook createRuntime" ]
+    [ "$(jq -r '.hooks.poststop[-1].args | join(" ")' "$BATS_TEST_TMPDIR/out.json")" = "landlock-oci-hook poststop" ]
+    # Every other field kept.
+    diff <(jq -S 'del(.process.args, .mounts, .hooks)' "$DATA/podman-precreate.json") \
+         <(jq -S 'del(.process.args, .mounts, .hooks)' "$BATS_TEST_TMPDIR/out.json")
+}
+
+@test "precreate: a bad rule is refused on stderr with the annotation and the item" {
+    jq '.annotations["io.landlock.rules"] = "rx:/bin rx:usr"' "$DATA/podman-precreate.json" >"$BATS_TEST_TMPDIR/in.json"
+    run --separate-stderr "$HOOK" precreate <"$BATS_TEST_TMPDIR/in.json"
+    [ "$status" -eq 1 ]
+    [ -z "$output" ]
+    [[ "$stderr" == "landlock-oci-hook: io.landlock.rules: item 2 \"rx:usr\": "*"(hint: "* ]]
+}
+
+@test "hooks read all of stdin even when it is too large, then refuse" {
+    run bash -c "head -c $((17 * 1024 * 1024)) /dev/zero | '$HOOK' precreate"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"stdin is larger than 16777216 bytes"* ]]
+}
+
+@test "createRuntime refuses an annotated bundle that does not start through the launcher" {
+    mkdir -p "$BATS_TEST_TMPDIR/b"
+    jq '.annotations = {"io.landlock.rules": "rx:/bin"}' "$DATA/runc-spec.json" >"$BATS_TEST_TMPDIR/b/config.json"
+    run "$HOOK" createRuntime <<<"{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"status\":\"creating\",\"pid\":1,\"bundle\":\"$BATS_TEST_TMPDIR/b\"}"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "landlock-oci-hook: container c1: io.landlock.rules asks for a Landlock policy, but the container's process does not start through landlock-launch (hint: "* ]]
+    [ ! -e "$LANDLOCK_HOOKS_STATE_DIR/containers/c1.json" ]
+}
+
+@test "createRuntime records, poststop cleans up, a bad id is refused" {
+    mkdir -p "$BATS_TEST_TMPDIR/b"
+    jq '.annotations = {"io.landlock.rules": "rx:/bin"}' "$DATA/runc-spec.json" | "$HOOK" precreate \
+        >"$BATS_TEST_TMPDIR/b/config.json"
+    local state="{\"ociVersion\":\"1.0.2\",\"id\":\"c2\",\"status\":\"creating\",\"pid\":1,\"bundle\":\"$BATS_TEST_TMPDIR/b\"}"
+    "$HOOK" createRuntime <<<"$state"
+    local policy
+    policy=$(jq -r .policy "$LANDLOCK_HOOKS_STATE_DIR/containers/c2.json")
+    [ -e "$policy" ]
+    "$HOOK" poststop <<<"$state"
+    [ ! -e "$LANDLOCK_HOOKS_STATE_DIR/containers/c2.json" ]
+    [ ! -e "$policy" ]
+    run "$HOOK" poststop <<<'{"id":"../../etc/x","bundle":"/"}'
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'container id "../../etc/x" is not a valid id'* ]]
+}
+
+@test "landlock-runtime passes other verbs through untouched" {
+    require_or_fail "runc is not installed" command -v runc
+    LANDLOCK_RUNTIME=$(command -v runc) run "$RUNTIME" --version
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"runc version"* ]]
+    LANDLOCK_RUNTIME=$(command -v runc) run "$RUNTIME" --root "$BATS_TEST_TMPDIR/root" list
+    [ "$status" -eq 0 ]
+    [[ "$output" == "ID"*"PID"*"STATUS"* ]]
+    run "$RUNTIME" --frobnicate list
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"landlock-runtime: unknown global option --frobnicate (hint: "* ]]
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Added wall time per container start: podman run --rm and crun run of `true`, plain, through
+# landlock-hooks without a policy, and with a 10-rule policy. Medians over RUNS runs (default 20),
+# reported as ratios to the plain start. The variants take turns within each round, so that load
+# from anything else on the machine hits them alike. Usage: bench/containers-bench.sh [BUILD_DIR]
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+export BUILD_DIR=${1:-${BUILD_DIR:-$HERE/../build}}
+RUNS=${RUNS:-20}
+# shellcheck source=../bats-tests/oci-common.bash
+source "$HERE/../bats-tests/oci-common.bash"
+oci_setup_binaries
+for tool in podman crun jq; do
+    command -v "$tool" >/dev/null || { echo "containers-bench: $tool is not installed" >&2; exit 1; }
+done
+[[ -x "$HOOK" && -x "$RUNTIME" && -x "$LAUNCH" ]] || { echo "containers-bench: build $BUILD_DIR first" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/llh-bench.XXXXXX")
+cleanup() {
+    oci_teardown_podman
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+RULES='rx:/bin ro:/etc ro:/data rw:/tmp ro:/secret ro:/var rw:/run ro:/dev/null ro:/proc ro:/sys'
+
+# The median of the microsecond samples in FILE, in milliseconds.
+median_ms() {
+    sort -n "$1" | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f\n", m / 1000}'
+}
+
+report() {
+    local name=$1 base=$2 value=$3
+    awk -v n="$name" -v b="$base" -v v="$value" \
+        'BEGIN {printf "%-44s %8.1f ms   x%.3f   (+%.1f ms, %+.1f%%)\n", n, v, v / b, v - b, (v / b - 1) * 100}'
+}
+
+# Runs each variant (a shell function name) once per round, RUNS rounds; samples in $WORK/NAME.
+bench_rounds() {
+    local round variant start end
+    for ((round = 0; round < RUNS; round++)); do
+        for variant in "$@"; do
+            start=$(date +%s%N)
+            "$variant" >/dev/null 2>&1 || { echo "containers-bench: $variant failed" >&2; exit 1; }
+            end=$(date +%s%N)
+            echo $(((end - start) / 1000)) >>"$WORK/$variant"
+        done
+    done
+}
+
+echo "containers-bench: $RUNS rounds, medians; kernel $(uname -r); load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- podman ---------------------------------------------------------------------------------
+oci_setup_podman "$WORK/podman"
+oci_write_podman_hooks "$WORK/podman/hooks"
+podman_plain() { podman run --rm localhost/busybox true; }
+podman_hooks() { podman --hooks-dir "$WORK/podman/hooks" run --rm localhost/busybox true; }
+podman_policy() {
+    podman --hooks-dir "$WORK/podman/hooks" run --rm --annotation "io.landlock.rules=$RULES" localhost/busybox true
+}
+podman_plain >/dev/null  # warm the store
+bench_rounds podman_plain podman_hooks podman_policy
+plain=$(median_ms "$WORK/podman_plain")
+report "podman run --rm true (plain)" "$plain" "$plain"
+report "podman, precreate hook dir, no annotation" "$plain" "$(median_ms "$WORK/podman_hooks")"
+report "podman, precreate hook, 10-rule policy" "$plain" "$(median_ms "$WORK/podman_policy")"
+
+# --- crun -----------------------------------------------------------------------------------
+B="$WORK/bundle"
+oci_make_bundle "$B" true
+cp "$B/config.json" "$WORK/plain.json"
+oci_set_annotation "$B" io.landlock.rules "$RULES"
+cp "$B/config.json" "$WORK/policy.json"
+# The rounds run inside one pure-cgroup2 mount namespace (see crun_ns), so that setting the
+# namespace up is not part of what is measured.
+cat >"$WORK/crun-bench.sh" <<INNER
+set -euo pipefail
+RUNS=$RUNS WORK=$WORK
+$(declare -f bench_rounds)
+crun_plain() { cp "$WORK/plain.json" "$B/config.json"; crun run --bundle "$B" llh-bench-\$\$; }
+crun_wrapped() { cp "$WORK/plain.json" "$B/config.json"; LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
+crun_policy() { cp "$WORK/policy.json" "$B/config.json"; LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
+bench_rounds crun_plain crun_wrapped crun_policy
+INNER
+crun_ns bash "$WORK/crun-bench.sh"
+plain=$(median_ms "$WORK/crun_plain")
+report "crun run true (plain)" "$plain" "$plain"
+report "crun via landlock-runtime, no annotation" "$plain" "$(median_ms "$WORK/crun_wrapped")"
+report "crun via landlock-runtime, 10-rule policy" "$plain" "$(median_ms "$WORK/crun_policy")"

@@ -1,0 +1,54 @@
+// The one rewrite behind podman's precreate hook and the landlock-runtime wrapper: a container
+// whose annotations ask for a Landlock policy gets its process started through landlock-launch,
+// with the launcher and the compiled policy bind-mounted read-only into its /dev.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "libpolicy/limits.hpp"
+#include "libpolicy/result.hpp"
+#include "oci-hook/policy_store.hpp"
+
+namespace llh {
+
+struct RewriteSettings {
+    std::string launcher;           // host path of the static landlock-launch
+    std::string hook;               // host path of landlock-oci-hook; "" adds no hooks
+    std::string include_directory;  // file:NAME lookups (/etc/landlock/policies)
+    StoreLayout store;
+    int kernel_abi = 0;
+    Limits limits;
+};
+
+// Settings for this host: the installed binaries, /run/landlock-hooks, the running kernel's ABI.
+RewriteSettings host_rewrite_settings();
+
+struct RewriteResult {
+    std::string config;      // the bytes to hand on: the input itself when nothing changed
+    bool requested = false;  // the annotations ask for a policy
+    bool changed = false;
+    std::string policy_path;  // host path of the stored policy (when requested)
+    std::string sha256;
+    std::vector<std::string> warnings;
+};
+
+// The prefix that process.args gets: launcher, --policy, policy, --.
+std::vector<std::string> launch_prefix();
+
+// Rewrites a config.json. Without io.landlock.* annotations the input comes back byte for byte.
+// Every field but process.args, mounts and hooks keeps its value and its place. Idempotent: a
+// config that already went through the rewrite is rebuilt to the same result.
+Result<RewriteResult> rewrite_config(std::string_view config_text, const RewriteSettings& settings);
+
+// True when a config's process already starts through the launcher with the in-container policy.
+bool starts_through_launcher(const nlohmann::ordered_json& process);
+
+// Prefixes a process spec (runc/crun exec --process) with the launcher. Only valid for a
+// container whose config.json went through rewrite_config (the mounts are already there).
+Result<std::string> rewrite_process(std::string_view process_text);
+
+}  // namespace llh

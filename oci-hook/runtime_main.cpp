@@ -1,0 +1,218 @@
+// landlock-runtime: an OCI runtime wrapper for engines without a precreate stage (runc or crun
+// used directly, Docker --runtime, containerd and CRI-O runtime handlers). On create/run it
+// rewrites the bundle's config.json, on exec the process, then it execs the real runtime with
+// the same argv. Every other verb passes through untouched.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "libpolicy/unique_fd.hpp"
+#include "oci-hook/annotations.hpp"
+#include "oci-hook/file_io.hpp"
+#include "oci-hook/hook_log.hpp"
+#include "oci-hook/paths.hpp"
+#include "oci-hook/rewrite.hpp"
+#include "oci-hook/runtime_cmdline.hpp"
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+bool is_self(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::equivalent(path, "/proc/self/exe", ec);
+}
+
+std::string trim(std::string text) {
+    const auto first = text.find_first_not_of(" \t\r");
+    const auto last = text.find_last_not_of(" \t\r");
+    return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+}
+
+// LANDLOCK_RUNTIME, then `runtime = PATH` in /etc/landlock/runtime.conf, then runc in PATH.
+llh::Result<std::string> real_runtime() {
+    std::string chosen;
+    if (const char* env = std::getenv("LANDLOCK_RUNTIME"); env != nullptr && *env != '\0') {
+        chosen = env;
+    } else if (auto conf = llh::read_bounded_file(std::string(llh::kRuntimeConf), 64U << 10); conf) {
+        std::istringstream lines(*conf);
+        for (std::string line; std::getline(lines, line);) {
+            line = trim(line);
+            if (line.empty() || line[0] == '#') continue;
+            const auto equals = line.find('=');
+            if (equals != std::string::npos && trim(line.substr(0, equals)) == "runtime") {
+                chosen = trim(line.substr(equals + 1));
+            }
+        }
+    }
+    if (chosen.empty()) {
+        const char* path = std::getenv("PATH");
+        std::istringstream dirs(path != nullptr ? path
+                                                : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        for (std::string dir; std::getline(dirs, dir, ':');) {
+            const std::string candidate = dir + "/runc";
+            if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0 && !is_self(candidate)) return candidate;
+        }
+        return llh::fail("no runc found in PATH",
+                         "install runc, or name the runtime in LANDLOCK_RUNTIME or in /etc/landlock/runtime.conf "
+                         "(runtime = /usr/bin/crun)");
+    }
+    if (chosen.front() != '/' || ::access(chosen.c_str(), X_OK) != 0) {
+        return llh::fail("the runtime \"" + chosen + "\" is not an executable absolute path",
+                         "set LANDLOCK_RUNTIME or runtime= in /etc/landlock/runtime.conf to e.g. /usr/bin/crun");
+    }
+    if (is_self(chosen)) return llh::fail("the runtime \"" + chosen + "\" is landlock-runtime itself");
+    return chosen;
+}
+
+// `RUNTIME [global options] state ID` → the container's bundle directory.
+llh::Result<std::string> container_bundle(const std::string& runtime, const llh::RuntimeCommand& command) {
+    std::vector<std::string> args{runtime};
+    args.insert(args.end(), command.global_options.begin(), command.global_options.end());
+    args.push_back("state");
+    args.push_back(command.id);
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return llh::fail_errno(errno, "pipe");
+    llh::UniqueFd read_end(pipe_fds[0]);
+    llh::UniqueFd write_end(pipe_fds[1]);
+    const pid_t pid = ::fork();
+    if (pid < 0) return llh::fail_errno(errno, "fork");
+    if (pid == 0) {
+        ::dup2(write_end.get(), STDOUT_FILENO);
+        const int null = ::open("/dev/null", O_RDONLY);
+        if (null >= 0) ::dup2(null, STDIN_FILENO);
+        std::vector<char*> argv;
+        for (auto& arg : args) argv.push_back(arg.data());
+        argv.push_back(nullptr);
+        ::execv(runtime.c_str(), argv.data());
+        ::_exit(127);
+    }
+    write_end.reset();
+    auto output = llh::read_all(read_end.get(), llh::kMaxStateBytes, "the runtime's state output");
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!output) return tl::unexpected(output.error());
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        return llh::fail("`" + runtime + " state " + command.id + "` failed", "is the container running?");
+    }
+    const Json state = Json::parse(*output, nullptr, false);
+    if (state.is_discarded() || !state.is_object() || !state.contains("bundle") || !state["bundle"].is_string()) {
+        return llh::fail("`" + runtime + " state " + command.id + "` gave no bundle");
+    }
+    return state["bundle"].get<std::string>();
+}
+
+llh::Result<void> replace_file(const std::string& path, const std::string& text) {
+    struct stat st {};
+    const mode_t mode = ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+    return llh::write_file_atomic(path, text, mode);
+}
+
+llh::Result<void> prepare_create(const llh::RuntimeCommand& command, llh::HookLog& log) {
+    const std::string config_path =
+        command.config_file.front() == '/' ? command.config_file : command.bundle + "/" + command.config_file;
+    auto text = llh::read_bounded_file(config_path, llh::kMaxConfigBytes);
+    if (!text) return tl::unexpected(text.error());
+    auto result = llh::rewrite_config(*text, llh::host_rewrite_settings());
+    if (!result) return tl::unexpected(result.error());
+    for (const auto& warning : result->warnings) log.warning(warning);
+    if (!result->changed) return {};
+    if (auto written = replace_file(config_path, result->config); !written) return written;
+    log.info("policy " + result->policy_path + " applied through " + std::string(llh::kLaunchInContainer));
+    return {};
+}
+
+// exec: sandbox the new process as the container's own, or refuse when that cannot be done.
+llh::Result<void> prepare_exec(const std::string& runtime, const llh::RuntimeCommand& command,
+                               std::vector<std::string>& argv) {
+    if (command.id.empty()) return {};  // the runtime reports the usage error itself
+    auto bundle = container_bundle(runtime, command);
+    if (!bundle) return tl::unexpected(bundle.error());
+    auto text = llh::read_bounded_file(*bundle + "/config.json", llh::kMaxConfigBytes);
+    if (!text) return tl::unexpected(text.error());
+    const Json config = Json::parse(*text, nullptr, false);
+    if (config.is_discarded() || !config.is_object()) return llh::fail(*bundle + "/config.json is not JSON");
+    auto request = llh::find_request(config.contains("annotations") ? config["annotations"] : Json());
+    if (!request) return tl::unexpected(request.error());
+    if (!*request) return {};
+    const std::string key = (*request)->rules ? llh::kRulesAnnotation : llh::kPolicyAnnotation;
+    if (!config.contains("process") || !llh::starts_through_launcher(config["process"])) {
+        return llh::fail(key +
+                             " asks for a Landlock policy, but the container was not started through "
+                             "landlock-launch: an exec'd process cannot be sandboxed",
+                         "recreate the container with landlock-runtime");
+    }
+    if (command.process_file) {
+        auto process = llh::read_bounded_file(*command.process_file, llh::kMaxConfigBytes);
+        if (!process) return tl::unexpected(process.error());
+        auto rewritten = llh::rewrite_process(*process);
+        if (!rewritten) return tl::unexpected(std::move(rewritten.error()).with_context(*command.process_file));
+        if (*rewritten != *process) return replace_file(*command.process_file, *rewritten);
+        return {};
+    }
+    const std::size_t first = command.id_index + 1;
+    if (first >= argv.size()) return {};
+    if (argv[first] == llh::kLaunchInContainer) return {};
+    const auto prefix = llh::launch_prefix();
+    argv.insert(argv.begin() + static_cast<std::ptrdiff_t>(first), prefix.begin(), prefix.end());
+    return {};
+}
+
+}  // namespace
+
+static int run(int argc, char** argv) {
+    llh::HookLog log("landlock-runtime");
+    std::vector<std::string> args(argv, argv + argc);
+    auto runtime = real_runtime();
+    if (!runtime) {
+        log.error(runtime.error());
+        return 1;
+    }
+    auto command = llh::parse_runtime_command(args);
+    if (!command) {
+        log.error(command.error());
+        return 1;
+    }
+    if (!command->id.empty() && (command->verb == "create" || command->verb == "run" || command->verb == "exec")) {
+        log.set_container(command->id);
+    }
+    log.set_stage(command->verb);
+    llh::Result<void> prepared;
+    if (command->verb == "create" || command->verb == "run") {
+        prepared = prepare_create(*command, log);
+    } else if (command->verb == "exec") {
+        prepared = prepare_exec(*runtime, *command, args);
+    }
+    if (!prepared) {
+        log.error(prepared.error());
+        return 1;
+    }
+    std::vector<char*> exec_argv;
+    for (auto& arg : args) exec_argv.push_back(arg.data());
+    exec_argv.push_back(nullptr);
+    ::execv(runtime->c_str(), exec_argv.data());
+    log.error(llh::Error{errno, "cannot execute " + *runtime, "", {}}.what());
+    return 127;
+}
+
+// Out of memory and the like: one line and a refused start, never a core dump in a runtime's hook.
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& error) {
+        llh::HookLog("landlock-runtime").error(std::string("internal error: ") + error.what());
+        return 1;
+    }
+}

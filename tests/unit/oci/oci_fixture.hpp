@@ -1,0 +1,77 @@
+// A throw-away store, include directory and samples for the rewrite tests.
+#pragma once
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "oci-hook/rewrite.hpp"
+
+namespace llh::test {
+
+using Json = nlohmann::ordered_json;
+
+inline std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+inline void write_text(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+}
+
+inline std::string sample(const std::string& name) {
+    return read_text(std::filesystem::path(LLH_OCI_DATA_DIR) / name);
+}
+
+// A sample with the given annotations (replacing any io.landlock.* it had).
+inline std::string with_annotations(const std::string& name, const Json& annotations) {
+    Json config = Json::parse(sample(name));
+    Json kept = Json::object();
+    if (config.contains("annotations")) {
+        for (const auto& [key, value] : config["annotations"].items()) {
+            if (key.rfind("io.landlock.", 0) != 0) kept[key] = value;
+        }
+    }
+    for (const auto& [key, value] : annotations.items()) kept[key] = value;
+    config["annotations"] = kept;
+    return config.dump();
+}
+
+class OciTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/llh-oci-test.XXXXXX";
+        ASSERT_NE(::mkdtemp(pattern), nullptr);
+        root_ = pattern;
+        std::filesystem::create_directories(root_ / "policies");
+        settings_.launcher = "/bin/true";  // any executable regular file stands for the launcher
+        settings_.hook = "/usr/libexec/landlock-hooks/landlock-oci-hook";
+        settings_.include_directory = (root_ / "policies").string();
+        settings_.store = StoreLayout::at((root_ / "run").string());
+        settings_.kernel_abi = 7;
+    }
+    void TearDown() override { std::filesystem::remove_all(root_); }
+
+    std::size_t stored_policies() const {
+        const auto dir = std::filesystem::path(settings_.store.policies);
+        if (!std::filesystem::exists(dir)) return 0;
+        return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
+    }
+
+    std::filesystem::path root_;
+    RewriteSettings settings_;
+};
+
+}  // namespace llh::test

@@ -1,0 +1,112 @@
+// Content-named policies and per-container records: poststop removes only what is nobody else's.
+#include <sys/stat.h>
+
+#include <gmock/gmock.h>
+
+#include "oci-hook/policy_store.hpp"
+#include "oci_fixture.hpp"
+
+namespace llh::test {
+namespace {
+
+class Store : public OciTest {
+protected:
+    ContainerRecord record(const std::string& id, const std::string& policy) {
+        ContainerRecord r;
+        r.id = id;
+        r.bundle = "/bundles/" + id;
+        r.policy_path = policy;
+        timespec now{};
+        ::clock_gettime(CLOCK_REALTIME, &now);
+        r.recorded_at_ns = static_cast<std::int64_t>(now.tv_sec) * 1000000000LL + now.tv_nsec;
+        return r;
+    }
+};
+
+TEST(Sha256, matches_the_standard_vectors) {
+    EXPECT_EQ("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", sha256_hex(""));
+    EXPECT_EQ("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", sha256_hex("abc"));
+    // 56 bytes: the length no longer fits the first padding block.
+    EXPECT_EQ("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+              sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"));
+    EXPECT_EQ("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+              sha256_hex(std::string(1000000, 'a')));
+    // Around the padding boundaries (55/56 and 119/120 bytes), checked against sha256sum(1).
+    const std::pair<std::size_t, const char*> kBoundaries[] = {
+        {55, "d5e285683cd4efc02d021a5c62014694958901005d6f71e89e0989fac77e4072"},
+        {56, "04c26261370ee7541549d16dee320c723e3fd14671e66a099afe0a377c16888e"},
+        {63, "75220b47218278e656f2013bb8f0c455a25eaf01e86c64924e9d48d89776d6f2"},
+        {64, "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c"},
+        {65, "9537c5fdf120482f7d58d25e9ed583f52c02b4e304ea814db1633ad565aed7e9"},
+        {119, "000b48d4edf0fa7bee3c6236ecd2785baa5db4eeb8bb54341b029e0d9fa5fb0c"},
+        {120, "13f05a0b594787f5ecd315edc96141bd3243203d1b7d4f0836f37308b276ba98"},
+    };
+    for (const auto& [size, digest] : kBoundaries) {
+        EXPECT_EQ(digest, sha256_hex(std::string(size, 'x'))) << size;
+    }
+}
+
+TEST_F(Store, the_last_container_using_a_policy_removes_it) {
+    auto path = store_policy(settings_.store, "{\"a\":1}");
+    ASSERT_TRUE(path) << path.error().what();
+    ASSERT_TRUE(write_record(settings_.store, record("one", *path)));
+    ASSERT_TRUE(write_record(settings_.store, record("two", *path)));
+
+    auto first = release_container(settings_.store, "one");
+    ASSERT_TRUE(first) << first.error().what();
+    EXPECT_TRUE(first->had_record);
+    EXPECT_FALSE(first->removed_policy);
+    EXPECT_TRUE(std::filesystem::exists(*path));
+
+    auto second = release_container(settings_.store, "two");
+    ASSERT_TRUE(second);
+    EXPECT_EQ(*path, second->removed_policy.value_or(""));
+    EXPECT_FALSE(std::filesystem::exists(*path));
+    EXPECT_TRUE(std::filesystem::is_empty(settings_.store.containers));
+}
+
+TEST_F(Store, a_policy_refreshed_by_a_starting_container_is_kept) {
+    auto path = store_policy(settings_.store, "{\"b\":1}");
+    ASSERT_TRUE(path);
+    ContainerRecord old = record("old", *path);
+    old.recorded_at_ns -= 10'000'000'000LL;  // recorded ten seconds before the refresh
+    ASSERT_TRUE(write_record(settings_.store, old));
+    ASSERT_TRUE(store_policy(settings_.store, "{\"b\":1}"));
+    auto released = release_container(settings_.store, "old");
+    ASSERT_TRUE(released);
+    EXPECT_FALSE(released->removed_policy);
+    EXPECT_TRUE(std::filesystem::exists(*path));
+}
+
+TEST_F(Store, releasing_an_unknown_container_touches_nothing) {
+    auto path = store_policy(settings_.store, "{\"c\":1}");
+    ASSERT_TRUE(path);
+    auto released = release_container(settings_.store, "never-recorded");
+    ASSERT_TRUE(released);
+    EXPECT_FALSE(released->had_record);
+    EXPECT_TRUE(std::filesystem::exists(*path));
+}
+
+TEST_F(Store, ids_that_are_not_file_names_are_refused) {
+    for (const std::string id : {"", "../x", "a/b", ".hidden", "a b"}) {
+        EXPECT_FALSE(check_container_id(id)) << id;
+        EXPECT_FALSE(release_container(settings_.store, id)) << id;
+    }
+    EXPECT_TRUE(check_container_id("3f2a9c_web-1.x"));
+}
+
+TEST_F(Store, records_round_trip) {
+    ContainerRecord r = record("rt", "/run/landlock-hooks/policies/x.json");
+    r.annotations = Json{{"io.landlock.rules", "rx:/bin"}};
+    ASSERT_TRUE(write_record(settings_.store, r));
+    auto read = read_record(settings_.store, "rt");
+    ASSERT_TRUE(read) << read.error().what();
+    ASSERT_TRUE(*read);
+    EXPECT_EQ(r.to_json(), (*read)->to_json());
+    auto missing = read_record(settings_.store, "absent");
+    ASSERT_TRUE(missing);
+    EXPECT_FALSE(*missing);
+}
+
+}  // namespace
+}  // namespace llh::test
