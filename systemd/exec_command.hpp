@@ -1,0 +1,56 @@
+// ExecStart=-style command lines, as systemd.service(5) "Command lines" defines them: optional
+// prefix characters ("-", "@", ":", "+", "!", "!!") on the first word, words quoted with '' or ""
+// and C escapes, several commands separated by a lone ";". We keep the text exactly as written
+// and only insert words, so that systemd unquotes, expands $VARS and %specifiers as before.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libpolicy/result.hpp"
+
+namespace llh::sd {
+
+struct Word {
+    std::string_view raw;  // as written, quotes and escapes included
+    std::string value;     // unquoted and unescaped, as systemd passes it to execve
+};
+
+// Splits a value into words. Fails on an unterminated quote or a trailing backslash.
+Result<std::vector<Word>> split_words(std::string_view text);
+
+struct ExecCommand {
+    std::string prefixes;         // the prefix characters as written, e.g. "-@"
+    std::vector<Word> words;      // the first word without its prefixes, then the arguments
+};
+
+// Splits one ExecStart= value into its commands (several only with a lone ";").
+// Fails on what systemd refuses: an unknown prefix combination, "+" with "!", a command with
+// no executable.
+Result<std::vector<ExecCommand>> parse_exec_value(std::string_view value);
+
+// systemd's C-style quoting of one word: unchanged when it needs none, else in double quotes
+// with \\ \" and \xNN for control bytes; '%' is doubled so that no specifier is expanded.
+std::string quote_word(std::string_view word);
+
+struct LaunchWords {
+    std::string launcher;     // absolute path of landlock-launch
+    std::string policy_file;  // may hold %specifiers meant for systemd (e.g. "%t/…/%n.json")
+};
+
+// Doubles every '%' so that systemd expands no specifier in the text.
+std::string escape_percent(std::string_view text);
+
+// Rewrites one ExecStart=/ExecReload= value so that every command runs through the launcher:
+//   "-@/usr/bin/foo foo-name --x 'a b'"
+//   → "-@/…/landlock-launch foo-name --quiet --policy P -- /usr/bin/foo --x 'a b'"
+// The prefixes stay in front (they are the service manager's business, not the command's); with
+// "@" the second word stays argv[0], of the launcher, because systemd hands it to the first word.
+Result<std::string> route_through_launcher(std::string_view value, const LaunchWords& launch);
+
+// Is this command (already unquoted, as systemd reports it over D-Bus) run through the launcher?
+// `launcher` is compared by file name.
+bool runs_through_launcher(const std::string& path, const std::vector<std::string>& argv, const std::string& launcher);
+
+}  // namespace llh::sd

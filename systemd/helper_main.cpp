@@ -1,0 +1,190 @@
+// landlock-systemd-helper: the ExecStartPre= of every unit that sets LandlockPolicy=, and the
+// guard every service runs. Thin: parse arguments, call the library, log the outcome.
+//   landlock-systemd-helper [--user] UNIT           compile UNIT's policy for landlock-launch
+//   landlock-systemd-helper [--user] --guard UNIT   refuse UNIT if it sets LandlockPolicy= unsandboxed
+//   landlock-systemd-helper [--user] --refuse UNIT  the generator's ExecStart= when it had to refuse
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "libpolicy/policy_document.hpp"
+#include "native/landlock.hpp"
+#include "systemd/generator.hpp"
+#include "systemd/journal_log.hpp"
+#include "systemd/search_path.hpp"
+#include "systemd/unit_check.hpp"
+
+#ifndef LLH_LAUNCH_INSTALL_PATH
+#define LLH_LAUNCH_INSTALL_PATH "/usr/bin/landlock-launch"
+#endif
+
+namespace {
+
+using namespace llh;
+using namespace llh::sd;
+
+enum class Action { prepare, guard, refuse };
+
+struct Arguments {
+    Action action = Action::prepare;
+    Scope scope = Scope::system;
+    std::string unit;
+};
+
+constexpr int kExitOk = 0;
+constexpr int kExitRefused = 1;
+constexpr int kExitUsage = 2;
+
+bool parse_arguments(int argc, char** argv, Arguments& out) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--user") {
+            out.scope = Scope::user;
+        } else if (arg == "--system") {
+            out.scope = Scope::system;
+        } else if (arg == "--guard") {
+            out.action = Action::guard;
+        } else if (arg == "--refuse") {
+            out.action = Action::refuse;
+        } else if (!arg.empty() && arg[0] != '-' && out.unit.empty()) {
+            out.unit = arg;
+        } else {
+            return false;
+        }
+    }
+    return !out.unit.empty();
+}
+
+std::string policy_keys(const LoadedUnit& unit) {
+    std::string out;
+    for (const Located& assignment : unit.settings.policy) {
+        if (!out.empty()) out += ", ";
+        out += assignment.where();
+    }
+    return out;
+}
+
+// Logs every diagnostic; true when one was an error.
+bool report(const UnitLog& log, const Diagnostics& diagnostics) {
+    for (const Diagnostic& diagnostic : diagnostics.all()) {
+        if (diagnostic.severity == Severity::error) {
+            log.error(diagnostic.format());
+        } else {
+            log.warning(diagnostic.format());
+        }
+    }
+    return diagnostics.has_errors();
+}
+
+// Refuses when systemd would run a command line of the unit outside the launcher.
+bool refuse_unrouted(const UnitLog& log, const LoadedUnit& unit, const UnitProperties& properties) {
+    return report(log, unrouted_commands(unit, properties, LLH_LAUNCH_INSTALL_PATH));
+}
+
+int prepare(const Arguments& args, const UnitLog& log, const UnitName& name, const UnitProperties& properties) {
+    auto unit = load_unit(name, properties.fragment_path, properties.dropin_paths);
+    if (!unit) {
+        log.error(args.unit + ": error: " + unit.error().what());
+        return kExitRefused;
+    }
+    if (!unit->settings.sets_policy()) {
+        log.error(args.unit + ": error: the unit files no longer set LandlockPolicy=, but the service manager still "
+                              "runs the Landlock drop-in (hint: run systemctl daemon-reload)");
+        return kExitRefused;
+    }
+    if (refuse_unrouted(log, *unit, properties)) return kExitRefused;
+
+    const ManagerContext manager = current_manager_context(args.scope);
+    Diagnostics diagnostics;
+    const Judgement judgement = judge_policy(*unit, manager, landlock_support().abi, diagnostics);
+    if (report(log, diagnostics) || !judgement.policy) {
+        log.error(args.unit + ": the Landlock policy has errors, so the service does not start");
+        return kExitRefused;
+    }
+    auto written = write_compiled_policy(manager.runtime_dir, args.unit, serialize_policy(*judgement.policy));
+    if (!written) {
+        log.error(args.unit + ": error: " + written.error().what());
+        return kExitRefused;
+    }
+    log.info(args.unit + ": Landlock policy from " + policy_keys(*unit) + ": " + judgement.compat.summary() + "; " +
+             std::to_string(judgement.policy->paths.size()) + " path rules, " +
+             std::to_string(judgement.policy->ports.size()) + " port rules, written to " + *written);
+    return kExitOk;
+}
+
+int guard(const Arguments& args, const UnitLog& log, const UnitName& name) {
+    auto properties = read_unit_properties(args.scope, args.unit);
+    if (!properties) {
+        // Without the manager, read the unit path ourselves: a unit that does not set
+        // LandlockPolicy= must keep starting, one that does cannot be verified and fails closed.
+        UnitIndex index(unit_search_path(args.scope));
+        const auto fragment = index.fragment(name);
+        auto unit = load_unit(name, fragment ? fragment->path : std::string(), index.dropins(name));
+        if (unit && !unit->settings.sets_policy()) return kExitOk;
+        log.error(args.unit + ": error: cannot verify the Landlock sandbox: " + properties.error().what());
+        return kExitRefused;
+    }
+    auto unit = load_unit(name, properties->fragment_path, properties->dropin_paths);
+    if (!unit) {
+        log.error(args.unit + ": error: " + unit.error().what());
+        return kExitRefused;
+    }
+    if (!unit->settings.sets_policy()) return kExitOk;
+    if (!unit->has_generator_dropin) {
+        log.error(args.unit + ": error: LandlockPolicy= is set (" + policy_keys(*unit) +
+                  ") but the service manager has not loaded the Landlock generator's drop-in, so the service would "
+                  "run unsandboxed (hint: run systemctl daemon-reload; if that does not help, install "
+                  "landlock-systemd-generator in systemd's generator directory)");
+        return kExitRefused;
+    }
+    return refuse_unrouted(log, *unit, *properties) ? kExitRefused : kExitOk;
+}
+
+int run(const Arguments& args) {
+    const UnitLog log(args.scope, args.unit);
+    const auto name = parse_unit_name(args.unit);
+    if (!name || name->type != "service" || name->is_template) {
+        log.error(args.unit + ": error: not a service unit name (hint: the drop-in passes %n)");
+        return kExitRefused;
+    }
+    // The argument comes from the unit's own drop-in; the cgroup says which unit we really run in.
+    if (auto own = own_unit(args.scope); own && *own != args.unit) {
+        log.error(args.unit + ": error: the helper runs in " + *own + ", not in " + args.unit +
+                  " (hint: call it only from the unit's own ExecStartPre=)");
+        return kExitRefused;
+    }
+    if (args.action == Action::guard) return guard(args, log, *name);
+
+    auto properties = read_unit_properties(args.scope, args.unit);
+    if (!properties) {
+        log.error(args.unit + ": error: " + properties.error().what());
+        return kExitRefused;
+    }
+    if (args.action == Action::refuse) {
+        // Say why once more, where the service's start failed; then fail.
+        (void)prepare(args, log, *name, *properties);
+        log.error(args.unit + ": error: the Landlock generator could not route this service's command lines through "
+                              "landlock-launch, so it does not run (hint: see the generator's message, or "
+                              "landlockctl explain --unit " + args.unit + ")");
+        return kExitRefused;
+    }
+    return prepare(args, log, *name, *properties);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Arguments args;
+    if (!parse_arguments(argc, argv, args)) {
+        std::fprintf(stderr, "usage: landlock-systemd-helper [--user] [--guard|--refuse] UNIT\n");
+        return kExitUsage;
+    }
+    try {
+        return run(args);
+    } catch (const std::exception& error) {
+        // Out of memory and the like: fail the start with one line.
+        std::fprintf(stderr, "landlock-systemd-helper: %s: internal error: %s\n", args.unit.c_str(), error.what());
+        return kExitRefused;
+    }
+}

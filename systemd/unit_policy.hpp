@@ -1,0 +1,34 @@
+// A unit's LandlockPolicy= assignments → one Policy, with every diagnostic at the unit file's
+// line: "/etc/systemd/system/web.service:7: LandlockPolicy=: item 2 \"rx:usr\": error: …".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "libpolicy/diagnostics.hpp"
+#include "libpolicy/policy.hpp"
+#include "libpolicy/rule_string.hpp"
+#include "systemd/specifiers.hpp"
+#include "systemd/unit_name.hpp"
+#include "systemd/unit_settings.hpp"
+
+namespace llh::sd {
+
+// file:NAME from a unit file: NAME, NAME.json or NAME.toml in /etc/landlock/policies/, or an
+// absolute path (the unit's author chooses the file; the helper reads it with the unit's rights).
+IncludeLoader unit_include_loader();
+
+// Expands specifiers in each assignment, then parses them as one rule string (so options given
+// in one assignment apply to rules of another, as a list does), then expands variables of
+// included files. Diagnostics and rule origins name the assignment's FILE:LINE and key.
+std::optional<Policy> policy_from_assignments(const std::vector<Located>& assignments, const UnitName& unit,
+                                              const ManagerContext& manager, const IncludeLoader& load,
+                                              Diagnostics& diagnostics);
+
+// The value of mode: as written in the assignments ("" when none), for the generator, which
+// must decide on the command lines before any policy file is read.
+std::string written_mode(const std::vector<Located>& assignments);
+
+}  // namespace llh::sd

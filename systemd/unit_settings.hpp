@@ -1,0 +1,38 @@
+// What a unit's fragment and drop-ins, merged in systemd's order, say about Landlock: the
+// LandlockPolicy=/X-LandlockPolicy= assignments in force and the ExecStart=/ExecReload= command
+// lines that must run through the launcher. Lists accumulate; an empty assignment resets.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "libpolicy/result.hpp"
+#include "systemd/unit_file.hpp"
+
+namespace llh::sd {
+
+struct Located {
+    std::string file;
+    std::size_t line = 0;
+    std::string key;    // "LandlockPolicy" or "X-LandlockPolicy"
+    std::string value;
+
+    // "/etc/systemd/system/nginx.service:7"
+    std::string where() const { return file + ":" + std::to_string(line); }
+};
+
+struct UnitSettings {
+    std::vector<Located> policy;        // LandlockPolicy= and X-LandlockPolicy= in force, in order
+    std::vector<Located> exec_start;    // ExecStart= values in force
+    std::vector<Located> exec_reload;   // ExecReload= values in force
+    // A setting that can make /run read-only for the service (ProtectSystem=strict, DynamicUser=,
+    // ReadOnlyPaths=, InaccessiblePaths=, TemporaryFileSystem=): the helper, which runs in the
+    // service's mount namespace, then needs the policy directory made writable for it.
+    bool restricts_run = false;
+    bool sets_policy() const { return !policy.empty(); }
+};
+
+// Merges the files in the order given: the fragment first, then the drop-ins as systemd sorts them.
+UnitSettings merge_settings(const std::vector<UnitFile>& files);
+
+}  // namespace llh::sd

@@ -1,0 +1,129 @@
+// The generator over real-world unit files (copies of Debian 12's, with LandlockPolicy= lines
+// added) must write exactly the golden drop-ins, and nothing for units without a policy.
+// LLH_UPDATE_GOLDEN=1 rewrites the golden files; review the diff before committing it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "systemd/generator.hpp"
+
+#ifndef LLH_SYSTEMD_DATA_DIR
+#error "LLH_SYSTEMD_DATA_DIR must name tests/data/systemd"
+#endif
+
+namespace llh::sd {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kData = LLH_SYSTEMD_DATA_DIR;
+
+std::string read(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// The data directory's absolute path differs between checkouts: golden files say @DATA@.
+std::string portable(std::string text) {
+    const std::string data = (kData / "units").string();
+    for (std::size_t at = text.find(data); at != std::string::npos; at = text.find(data, at)) {
+        text.replace(at, data.size(), "@DATA@");
+    }
+    return text;
+}
+
+class GeneratorGolden : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char pattern[] = "/tmp/llh-generator-XXXXXX";
+        ASSERT_NE(nullptr, ::mkdtemp(pattern));
+        out_ = pattern;
+    }
+    void TearDown() override { fs::remove_all(out_); }
+    fs::path out_;
+};
+
+GeneratorConfig test_config(Scope scope) {
+    return GeneratorConfig{scope, "/usr/bin/landlock-launch", "/usr/libexec/landlock-hooks/landlock-systemd-helper"};
+}
+
+TEST_F(GeneratorGolden, RealWorldUnitsGiveTheGoldenDropins) {
+    const UnitIndex index(SearchPath{{(kData / "units").string()}});
+    const GeneratorReport report = run_generator(index, test_config(Scope::system), out_.string());
+    EXPECT_TRUE(report.errors.empty()) << report.errors.front();
+
+    std::vector<std::string> written;
+    for (const auto& entry : fs::recursive_directory_iterator(out_)) {
+        if (entry.is_regular_file()) written.push_back(fs::relative(entry.path(), out_).string());
+    }
+    std::sort(written.begin(), written.end());
+    std::vector<std::string> expected;
+    for (const auto& entry : fs::directory_iterator(kData / "golden" / "system")) {
+        expected.push_back(entry.path().filename().string().substr(0, entry.path().filename().string().size() - 5) +
+                           ".d/zz-landlock.conf");
+    }
+    std::sort(expected.begin(), expected.end());
+    const bool update = std::getenv("LLH_UPDATE_GOLDEN") != nullptr;
+    if (!update) {
+        EXPECT_EQ(expected, written);
+    }
+
+    for (const std::string& file : written) {
+        const std::string unit = file.substr(0, file.find(".d/"));
+        const fs::path golden = kData / "golden" / "system" / (unit + ".conf");
+        const std::string actual = portable(read(out_ / file));
+        if (update) {
+            std::ofstream(golden) << actual;
+            continue;
+        }
+        EXPECT_EQ(read(golden), actual) << "for " << unit;
+    }
+}
+
+TEST_F(GeneratorGolden, UnitsWithoutAPolicyAreNeverTouched) {
+    const UnitIndex index(SearchPath{{(kData / "units").string()}});
+    (void)run_generator(index, test_config(Scope::system), out_.string());
+    EXPECT_FALSE(fs::exists(out_ / "fstrim.service.d"));
+    EXPECT_FALSE(fs::exists(out_ / "service.d"));
+    EXPECT_FALSE(fs::exists(out_ / "getty@tty3.service.d" / "override.conf"));
+}
+
+TEST_F(GeneratorGolden, UserScopeHasNoPrivilegePrefixAndPassesUser) {
+    const UnitIndex index(SearchPath{{(kData / "units").string()}});
+    (void)run_generator(index, test_config(Scope::user), out_.string());
+    const std::string text = read(out_ / "man-db.service.d" / "zz-landlock.conf");
+    EXPECT_NE(std::string::npos,
+              text.find("ExecStartPre=/usr/libexec/landlock-hooks/landlock-systemd-helper --user %n\n"))
+        << text;
+}
+
+TEST(GeneratorRender, AnUnroutableCommandGetsARefusalDropin) {
+    UnitSettings settings;
+    settings.policy.push_back(Located{"/u/web.service", 3, "LandlockPolicy", "rx:/usr"});
+    settings.exec_start.push_back(Located{"/u/web.service", 4, "ExecStart", "/bin/web 'unterminated"});
+    auto rendered = render_dropin("web.service", settings, test_config(Scope::system));
+    ASSERT_FALSE(rendered);
+    EXPECT_EQ("/u/web.service:4: ExecStart=: an unterminated single quote (hint: close the quote, or escape it with a "
+              "backslash)",
+              rendered.error().what());
+    EXPECT_EQ("# Written by landlock-systemd-generator for web.service; do not edit: it is rewritten at every "
+              "daemon-reload.\n"
+              "# The unit sets LandlockPolicy=, but its command lines cannot be sandboxed:\n"
+              "#   why\n"
+              "# So it does not start: the helper below fails the start and names the reason.\n"
+              "[Service]\n"
+              "ExecStartPre=!/usr/libexec/landlock-hooks/landlock-systemd-helper %n\n"
+              "ExecStart=\n"
+              "ExecStart=/usr/libexec/landlock-hooks/landlock-systemd-helper --refuse %n\n"
+              "ExecReload=\n",
+              render_refusal("web.service", "why", test_config(Scope::system)));
+}
+
+}  // namespace
+}  // namespace llh::sd
