@@ -166,6 +166,14 @@ oci_setup_podman_env() {
 # busybox syslogd on /dev/log writing to FILE, when this machine has no syslog of its own.
 oci_start_syslog() {
     SYSLOG_FILE=$1
+    # A /dev/log symlink whose target is gone (left by a systemd that ran in a namespace sharing
+    # /dev, which links it to /run/systemd/journal/dev-log) reaches nobody: set it aside for the
+    # test and put it back afterwards, rather than mistaking it for a running syslog.
+    SYSLOG_STALE_LINK=
+    if [[ -L /dev/log && ! -e /dev/log ]]; then
+        SYSLOG_STALE_LINK=$(readlink /dev/log)
+        rm -f /dev/log
+    fi
     if [[ -e /dev/log ]]; then
         SYSLOG_PID=
         return 1
@@ -187,5 +195,9 @@ oci_stop_syslog() {
         wait "$SYSLOG_PID" 2>/dev/null || true
         rm -f /dev/log
         SYSLOG_PID=
+    fi
+    if [[ -n "${SYSLOG_STALE_LINK:-}" ]]; then
+        ln -sfn "$SYSLOG_STALE_LINK" /dev/log
+        SYSLOG_STALE_LINK=
     fi
 }
