@@ -407,4 +407,22 @@ std::optional<Node> parse_document_tree(std::string_view text, ConfigSyntax synt
                                         : parse_toml_tree(text, source, diagnostics, limits);
 }
 
+void TreeReporter::error(const Location& at, std::string message, std::string hint) {
+    ++errors_;
+    diagnostics_.error(at.format(), std::move(message), std::move(hint));
+}
+
+bool TreeReporter::count_rule(const Location& at) {
+    if (rule_count_ < limits_.max_rules) {
+        ++rule_count_;
+        return true;
+    }
+    if (!rules_over_) {
+        rules_over_ = true;
+        error(at, "more than " + std::to_string(limits_.max_rules) + " rules",
+              "allow a common parent directory instead of many paths, or split the policy");
+    }
+    return false;
+}
+
 }  // namespace llh::detail

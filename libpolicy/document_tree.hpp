@@ -58,6 +58,26 @@ struct Location {
     std::string format() const;
 };
 
+// What both walkers of a document tree (landlockconfig and the normalized form) share: errors
+// reported at a Location and counted here, because a Diagnostics shared by several documents may
+// already hold other documents' errors; and the Limits::max_rules budget, reported once.
+class TreeReporter {
+public:
+    TreeReporter(Diagnostics& diagnostics, const Limits& limits) : diagnostics_(diagnostics), limits_(limits) {}
+
+    void error(const Location& at, std::string message, std::string hint);
+    // Takes one rule from the budget; false (and one error at the first rule over) past it.
+    bool count_rule(const Location& at);
+    std::size_t errors() const { return errors_; }
+
+private:
+    Diagnostics& diagnostics_;
+    const Limits& limits_;
+    std::size_t errors_ = 0;
+    std::size_t rule_count_ = 0;
+    bool rules_over_ = false;
+};
+
 // Checks size, NUL bytes and nesting (before any recursive parser sees the text), then parses.
 // Reports every problem found to `diagnostics` and returns nullopt on any error.
 std::optional<Node> parse_document_tree(std::string_view text, ConfigSyntax syntax, std::string_view source,

@@ -15,6 +15,7 @@ namespace {
 
 using detail::Location;
 using detail::Node;
+using detail::TreeReporter;
 
 // The same keys in both syntaxes: TOML spells JSON's camelCase in snake_case.
 struct Keys {
@@ -58,7 +59,7 @@ public:
           keys_(syntax == ConfigSyntax::json ? kJsonKeys : kTomlKeys),
           other_keys_(syntax == ConfigSyntax::json ? kTomlKeys : kJsonKeys),
           source_(source),
-          diagnostics_(diagnostics),
+          report_(diagnostics, limits),
           limits_(limits) {}
 
     std::optional<Policy> walk(const Node& root) {
@@ -77,13 +78,13 @@ public:
                        [&](const Node& entry, const Location& where) { read_path_beneath(entry, where); });
         for_each_entry(root, at, keys_.net_port, [&](const Node& entry, const Location& where) { read_net_port(entry, where); });
 
-        if (errors_ == 0 && policy_.handled_fs == 0 && policy_.handled_net == 0 && policy_.scoped == 0) {
+        if (report_.errors() == 0 && policy_.handled_fs == 0 && policy_.handled_net == 0 && policy_.scoped == 0) {
             error(at, "the policy handles no access right, so it would restrict nothing",
                   "handle rights in a " + std::string(keys_.ruleset) + " entry (" + std::string(keys_.handled_fs) + ", " +
                       std::string(keys_.handled_net) + ", " + std::string(keys_.scoped) + ") or allow some in " +
                       std::string(keys_.path_beneath) + " / " + std::string(keys_.net_port) + " rules");
         }
-        if (errors_ != 0) return std::nullopt;
+        if (report_.errors() != 0) return std::nullopt;
         policy_.abi = abi_valid_ ? abi_
                                  : std::max({1, fs_min_abi(policy_.handled_fs), net_min_abi(policy_.handled_net),
                                              scopes_min_abi(policy_.scoped)});
@@ -92,8 +93,7 @@ public:
 
 private:
     void error(const Location& at, std::string message, std::string hint) {
-        ++errors_;
-        diagnostics_.error(at.format(), std::move(message), std::move(hint));
+        report_.error(at, std::move(message), std::move(hint));
     }
 
     static const Node* member(const Node& object, std::string_view key) {
@@ -287,7 +287,7 @@ private:
             const Node& parent = parents.items[i];
             const Location parent_at = parents_at.child(i, parent.line);
             if (!expect(parent, Node::Kind::string, parent_at) || !check_path(parent.text, parent_at)) continue;
-            if (!count_rule(parent_at)) return;
+            if (!report_.count_rule(parent_at)) return;
             policy_.paths.push_back(PathRule{parent.text, allowed, parent_at.format()});
         }
     }
@@ -321,7 +321,7 @@ private:
                       "TCP ports are 0 to 65535");
                 continue;
             }
-            if (!count_rule(port_at)) return;
+            if (!report_.count_rule(port_at)) return;
             policy_.ports.push_back(PortRule{port.magnitude, allowed, port_at.format()});
         }
     }
@@ -350,18 +350,6 @@ private:
         return true;
     }
 
-    bool count_rule(const Location& at) {
-        if (rule_count_ < limits_.max_rules) {
-            ++rule_count_;
-            return true;
-        }
-        if (!rules_over_) {
-            rules_over_ = true;
-            error(at, "more than " + std::to_string(limits_.max_rules) + " rules",
-                  "allow a common parent directory instead of many paths, or split the policy");
-        }
-        return false;
-    }
 
     FsAccess group_bits(RightKind kind, std::string_view group, int abi) const {
         if (kind == RightKind::net) return net_all(abi);
@@ -470,11 +458,10 @@ private:
     const Keys& keys_;
     const Keys& other_keys_;
     std::string_view source_;
-    Diagnostics& diagnostics_;
+    TreeReporter report_;
     const Limits& limits_;
 
     Policy policy_;
-    std::size_t errors_ = 0;
     bool abi_declared_ = false;
     bool abi_valid_ = false;
     int abi_ = 0;
@@ -482,8 +469,6 @@ private:
     bool net_declared_ = false;
     FsAccess declared_fs_ = 0;
     NetAccess declared_net_ = 0;
-    std::size_t rule_count_ = 0;
-    bool rules_over_ = false;
 };
 
 bool ends_with_ci(std::string_view text, std::string_view suffix) {

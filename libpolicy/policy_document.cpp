@@ -17,6 +17,7 @@ namespace {
 
 using detail::Location;
 using detail::Node;
+using detail::TreeReporter;
 
 constexpr std::string_view kVersionKey = "landlockHooksPolicy";
 constexpr std::uint64_t kVersion = 1;
@@ -60,7 +61,7 @@ std::string in_quotes(std::string_view text) {
 class NormalizedReader {
 public:
     NormalizedReader(std::string_view source, Diagnostics& diagnostics, const Limits& limits)
-        : source_(source), diagnostics_(diagnostics), limits_(limits) {}
+        : source_(source), report_(diagnostics, limits), limits_(limits) {}
 
     std::optional<Policy> read(const Node& root) {
         const Location at{ConfigSyntax::json, source_, {}, 0};
@@ -90,18 +91,17 @@ public:
         if (const Node* paths = required(root, at, "pathBeneath")) read_paths(*paths, child(at, "pathBeneath"));
         if (const Node* ports = required(root, at, "netPort")) read_ports(*ports, child(at, "netPort"));
 
-        if (errors_ == 0 && policy_.handled_fs == 0 && policy_.handled_net == 0 && policy_.scoped == 0) {
+        if (report_.errors() == 0 && policy_.handled_fs == 0 && policy_.handled_net == 0 && policy_.scoped == 0) {
             error(at, "the policy handles no access right, so it would restrict nothing",
                   R"(handle rights in "handledAccessFs", "handledAccessNet" or "scoped")");
         }
-        if (errors_ != 0) return std::nullopt;
+        if (report_.errors() != 0) return std::nullopt;
         return std::move(policy_);
     }
 
 private:
     void error(const Location& at, std::string message, std::string hint) {
-        ++errors_;
-        diagnostics_.error(at.format(), std::move(message), std::move(hint));
+        report_.error(at, std::move(message), std::move(hint));
     }
 
     static Location child(const Location& at, std::string_view key) { return at.child(std::string(key), 0); }
@@ -233,18 +233,6 @@ private:
         }
     }
 
-    bool count_rule(const Location& at) {
-        if (rule_count_ < limits_.max_rules) {
-            ++rule_count_;
-            return true;
-        }
-        if (!rules_over_) {
-            rules_over_ = true;
-            error(at, "more than " + std::to_string(limits_.max_rules) + " rules",
-                  "allow a common parent directory instead of many paths, or split the policy");
-        }
-        return false;
-    }
 
     const Node* string_member(const Node& entry, const Location& at, std::string_view key) {
         const Node* node = required(entry, at, key);
@@ -260,7 +248,7 @@ private:
             const Location entry_at = at.child(i, 0);
             if (!expect(entry, Node::Kind::object, entry_at)) continue;
             check_keys(entry, entry_at, keys);
-            if (!count_rule(entry_at)) return;
+            if (!report_.count_rule(entry_at)) return;
             fn(entry, entry_at);
         }
     }
@@ -338,12 +326,9 @@ private:
     }
 
     std::string_view source_;
-    Diagnostics& diagnostics_;
+    TreeReporter report_;
     const Limits& limits_;
     Policy policy_;
-    std::size_t errors_ = 0;
-    std::size_t rule_count_ = 0;
-    bool rules_over_ = false;
 };
 
 }  // namespace
