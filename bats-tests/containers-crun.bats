@@ -5,19 +5,12 @@
 load oci-common
 
 setup_file() {
-    oci_setup_binaries
-    require_or_fail "crun is not installed" command -v crun
-    require_or_fail "landlock-oci-hook is not built in $BUILD" test -x "$HOOK"
-    require_or_fail "landlock-launch is not built in $BUILD" test -x "$LAUNCH"
+    oci_require_runtime_suite crun
     require_or_fail "crun cannot run here (pure cgroup2 namespace)" crun_ns true
 }
 
 setup() {
-    oci_setup_binaries
-    export LANDLOCK_RUNTIME=$(command -v crun)
-    ID="llh-crun-$BATS_TEST_NUMBER-$$"
-    ID2="$ID-b"
-    B="$BATS_TEST_TMPDIR/bundle"
+    oci_setup_runtime_test crun crun
 }
 
 teardown() {

@@ -6,17 +6,12 @@
 load oci-common
 
 setup_file() {
-    oci_setup_binaries
-    require_or_fail "runc is not installed" command -v runc
+    oci_require_runtime_suite runc
     require_or_fail "landlock-runtime is not built in $BUILD" test -x "$RUNTIME"
-    require_or_fail "landlock-launch is not built in $BUILD" test -x "$LAUNCH"
 }
 
 setup() {
-    oci_setup_binaries
-    export LANDLOCK_RUNTIME=$(command -v runc)
-    ID="llh-policy-$BATS_TEST_NUMBER-$$"
-    B="$BATS_TEST_TMPDIR/bundle"
+    oci_setup_runtime_test runc policy
     POLICY="llh-example-$$-$BATS_TEST_NUMBER"
 }
 

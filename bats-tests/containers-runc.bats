@@ -4,18 +4,11 @@
 load oci-common
 
 setup_file() {
-    oci_setup_binaries
-    require_or_fail "runc is not installed" command -v runc
-    require_or_fail "landlock-oci-hook is not built in $BUILD" test -x "$HOOK"
-    require_or_fail "landlock-launch is not built in $BUILD" test -x "$LAUNCH"
+    oci_require_runtime_suite runc
 }
 
 setup() {
-    oci_setup_binaries
-    export LANDLOCK_RUNTIME=$(command -v runc)
-    ID="llh-runc-$BATS_TEST_NUMBER-$$"
-    ID2="$ID-b"
-    B="$BATS_TEST_TMPDIR/bundle"
+    oci_setup_runtime_test runc runc
 }
 
 teardown() {

@@ -201,3 +201,21 @@ oci_stop_syslog() {
         SYSLOG_STALE_LINK=
     fi
 }
+
+# setup_file of a runtime suite: the real runtime and our binaries must be there.
+oci_require_runtime_suite() { # RUNTIME
+    oci_setup_binaries
+    require_or_fail "$1 is not installed" command -v "$1"
+    require_or_fail "landlock-oci-hook is not built in $BUILD" test -x "$HOOK"
+    require_or_fail "landlock-launch is not built in $BUILD" test -x "$LAUNCH"
+}
+
+# setup of a runtime suite: the runtime landlock-runtime wraps, this test's container ids and bundle.
+oci_setup_runtime_test() { # RUNTIME ID_PREFIX
+    oci_setup_binaries
+    LANDLOCK_RUNTIME=$(command -v "$1")
+    export LANDLOCK_RUNTIME
+    ID="llh-$2-$BATS_TEST_NUMBER-$$"
+    ID2="$ID-b"
+    B="$BATS_TEST_TMPDIR/bundle"
+}
