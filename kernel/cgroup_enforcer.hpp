@@ -1,0 +1,77 @@
+// Cgroup mode's user-space side: loads the BPF programs once, pins them under bpffs, and turns a
+// Policy into map entries for one cgroup. The same code path serves `landlockctl attach/detach/
+// status`, the OCI hook and the systemd helper.
+//
+// Lifecycle: the first caller on a boot loads the programs, pins maps and links under
+// LLH_PIN_ROOT; later callers reuse the pins (attach only updates maps). Callers serialize on a
+// lock so concurrent attaches are safe. An upgraded program set reuses the pinned maps when their
+// layout (LLH_ABI_VERSION) matches, attaches its links before the old ones are unpinned, and
+// refuses (keeping the old programs running) when it does not.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "libpolicy/compat.hpp"
+#include "libpolicy/policy.hpp"
+#include "libpolicy/result.hpp"
+
+namespace llh::cgroup {
+
+// Landlock's rights that cgroup mode enforces: those of Landlock ABI 6.
+inline constexpr int kCgroupModeAbi = 6;
+
+struct AttachRequest {
+    std::string cgroup_dir;  // a cgroup v2 directory, e.g. /sys/fs/cgroup/system.slice/x.service
+    // Rule paths are the workload's paths, opened beneath this directory with
+    // openat2(RESOLVE_IN_ROOT) ("" or "/" = this process's root): a container's rootfs, or
+    // /proc/PID/root of a task in the service's mount namespace.
+    std::string root_dir;
+};
+
+struct AttachReport {
+    std::uint64_t cgroup_id = 0;
+    std::uint32_t policy_id = 0;
+    std::size_t fs_rules = 0;   // inode rules written
+    std::size_t net_rules = 0;  // port rules written
+    bool replaced = false;      // the cgroup had a policy before; it was swapped atomically
+    CompatReport compat;        // against kCgroupModeAbi
+    std::vector<std::string> warnings;  // e.g. a missing path skipped under best-effort
+};
+
+struct Attachment {
+    std::uint64_t cgroup_id = 0;
+    std::string cgroup_dir;  // "" when the cgroup no longer exists (collect() removes it)
+    std::uint32_t policy_id = 0;
+    std::uint32_t cgroup_level = 0;
+    FsAccess handled_fs = 0;
+    NetAccess handled_net = 0;
+    Scopes scoped = 0;
+    std::size_t fs_rules = 0;
+    std::size_t net_rules = 0;
+};
+
+class Enforcer {
+public:
+    // Loads and pins the programs if they are not pinned yet, else opens the pins. Fails (with
+    // the stage, errno and a hint such as "boot with lsm=...,bpf") when BPF LSM is unusable.
+    static Result<std::unique_ptr<Enforcer>> open();
+    virtual ~Enforcer() = default;
+
+    // Attaches `policy` to the cgroup, replacing the cgroup's previous policy atomically.
+    // Fails closed: on error the cgroup keeps what it had before and no entry is left behind.
+    virtual Result<AttachReport> attach(const AttachRequest& request, const Policy& policy) = 0;
+
+    // Removes exactly this cgroup's policy. Returns false when it had none.
+    virtual Result<bool> detach(const std::string& cgroup_dir) = 0;
+
+    virtual Result<std::vector<Attachment>> status() = 0;
+
+    // Drops domains of cgroups that no longer exist and rules no domain refers to; returns how
+    // many domains were collected.
+    virtual Result<std::size_t> collect() = 0;
+};
+
+}  // namespace llh::cgroup
