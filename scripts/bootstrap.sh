@@ -20,9 +20,11 @@ BUILD_PACKAGES=(
 )
 # What the tests drive for real: bats, container runtimes, podman, systemd (run in private
 # namespaces by the integration tests), busybox for test root file systems, python3 for the
-# bats helpers' syscall probe, shellcheck for the lint step.
+# bats helpers' syscall probe, shellcheck for the lint step; qemu, cpio and Debian's archive key
+# for the VM guest of the BPF LSM tests (kernel/vm/).
 TEST_PACKAGES=(
     bats bats-support bats-assert busybox-static runc crun podman systemd python3 shellcheck
+    qemu-system-x86 cpio debian-archive-keyring
 )
 
 # Headings in bold on a terminal, plain in logs (CI).
@@ -154,6 +156,10 @@ main() {
     test)
         say "installing what is missing"
         install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+        # The VM tests' kernel (bookworm-backports, cached after the first download). Without it
+        # the vm suite fails and says why; the other suites still run.
+        say "fetching the VM test kernel"
+        "$REPO/kernel/vm/fetch-kernel.sh" || echo "bootstrap: no VM kernel; the vm suite will fail"
         # A broken build does not stop here: run-tests.sh counts it as a failure and still runs
         # what was built, so the summary line always comes.
         build || echo "bootstrap: the build failed; the tests run on what was built"

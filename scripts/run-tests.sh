@@ -3,6 +3,8 @@
 #   - the GoogleTest executables meson registers (unit, oci-unit, kernel, ...), counted from their
 #     JSON reports, and any other registered test as one test each;
 #   - every bats-tests/*.bats file (TAP: ok / not ok / "# skip");
+#   - vm: the programs of kernel/vm/guest-tests.list in one boot of a qemu guest with BPF LSM
+#     (gtest JSON or TAP, counted as above; a guest that never boots is one failure);
 #   - each libFuzzer target of a clang build, run for FUZZ_SECONDS (one test each; a crash fails);
 #   - lint: shellcheck on the project's shell scripts (one test per script).
 # Exits non-zero when anything failed, and under CI=true also when anything was skipped: CI must
@@ -10,14 +12,14 @@
 #
 # Usage: scripts/run-tests.sh [BUILD_DIR]      (default: ./build, set up by scripts/bootstrap.sh)
 # Environment: FUZZ_SECONDS (default 45), FUZZ_BUILD_DIR (default BUILD_DIR-fuzz),
-#              SUITES (default "gtest bats fuzz lint": a subset runs only those).
+#              SUITES (default "gtest bats vm fuzz lint": a subset runs only those).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR=$(realpath -m "${1:-$REPO/build}")
 FUZZ_BUILD_DIR=$(realpath -m "${FUZZ_BUILD_DIR:-$BUILD_DIR-fuzz}")
 FUZZ_SECONDS=${FUZZ_SECONDS:-45}
-SUITES=${SUITES:-gtest bats fuzz lint}
+SUITES=${SUITES:-gtest bats vm fuzz lint}
 RESULTS="$BUILD_DIR/test-results"
 
 # The suites read CI themselves (LLH_REQUIRE, require_or_fail): pass it on explicitly.
@@ -130,7 +132,13 @@ run_one_registered() {
         fi
         return
     fi
+    count_gtest_report "$suite" "$report" "$output" "$status"
+}
 
+# count_gtest_report SUITE REPORT OUTPUT STATUS: records one GoogleTest run from its JSON report,
+# its output (shown when there is no report) and its exit status.
+count_gtest_report() {
+    local suite=$1 report=$2 output=$3 status=$4
     if [[ ! -s "$report" ]]; then
         log "$suite: no JSON report (exit status $status; a crash or a timeout). Last lines of $output:"
         tail -n 20 "$output" | indent
@@ -196,7 +204,13 @@ run_one_bats() {
     output="$RESULTS/$(basename "$file" .bats).tap"
     # A hung container start must not eat CI's 90 minutes: 20 minutes per file at most.
     timeout --kill-after=10 1200 bats --tap "$file" >"$output" 2>&1 </dev/null || status=$?
+    count_tap "$suite" "$output" "$status"
+}
 
+# count_tap SUITE OUTPUT STATUS: records one TAP run (ok / not ok / "# skip" lines, the details of
+# a failure on the "# " lines after its "not ok") from its output and exit status.
+count_tap() {
+    local suite=$1 output=$2 status=$3
     local passed failed skipped
     skipped=$(grep -cE '^ok [0-9]+ .*# skip' "$output" || true)
     passed=$(($(grep -cE '^ok [0-9]+' "$output" || true) - skipped))
@@ -209,17 +223,70 @@ run_one_bats() {
         SKIPPED_NAMES+=("$suite: ${line#ok }")
     done < <(grep -E '^ok [0-9]+ .*# skip' "$output" || true)
     if [[ $failed -gt 0 ]]; then
-        # bats prints each failure's details as "# " lines after its "not ok".
         log "$suite: failures ($output):"
         awk '/^not ok/ { show = 1 } /^ok / { show = 0 } show' "$output" | indent 60
     fi
     if [[ $status -ne 0 && $failed -eq 0 ]]; then
-        log "$suite: bats exited $status without a failed test; last lines of $output:"
+        log "$suite: exit status $status without a failed test; last lines of $output:"
         tail -n 20 "$output" | indent
         failed=1
-        FAILED_NAMES+=("$suite: bats exited $status (log: $output)")
+        FAILED_NAMES+=("$suite: exit status $status (log: $output)")
     fi
     record "$suite" "$passed" "$failed" "$skipped"
+}
+
+# ---- VM guest (BPF LSM) -----------------------------------------------------------------------
+# BPF LSM programs load only in a qemu guest (bookworm-backports' 6.12 kernel; Landlock ABI 6
+# there): kernel/vm/run-suite.sh boots it once for every program of kernel/vm/guest-tests.list and
+# collects their reports, counted here like the gtest and bats ones. A guest that never completes
+# a boot, after retries, is one failed test: an infrastructure failure, never a pass.
+run_vm() {
+    local dir="$RESULTS/vm" output="$RESULTS/vm-suite.log" status=0
+    "$REPO/kernel/vm/run-suite.sh" "$BUILD_DIR" "$dir" >"$output" 2>&1 </dev/null || status=$?
+    if [[ $status -eq 124 ]]; then
+        log "vm: the guest never completed a boot; last lines of $output:"
+        tail -n 20 "$output" | indent
+        record vm 0 1 0
+        FAILED_NAMES+=("vm: infrastructure failure, the guest never completed a boot after retries (log: $output)")
+        return
+    fi
+    if [[ ! -f "$dir/entries.tsv" ]]; then
+        log "vm: kernel/vm/run-suite.sh exited $status without results; last lines of $output:"
+        tail -n 20 "$output" | indent
+        record vm 0 1 0
+        FAILED_NAMES+=("vm: kernel/vm/run-suite.sh exited $status (log: $output)")
+        return
+    fi
+    local name kind result suite
+    while IFS=$'\t' read -r name kind result; do
+        suite="vm $name"
+        case "$result" in
+        missing)
+            if [[ "$CI" == "true" ]]; then
+                record "$suite" 0 1 0
+                FAILED_NAMES+=("$suite: not built")
+            else
+                record "$suite" 0 0 1
+                SKIPPED_NAMES+=("$suite: not built")
+            fi
+            continue
+            ;;
+        not-run | no-result)
+            record "$suite" 0 1 0
+            FAILED_NAMES+=("$suite: $result, the VM suite's time budget was spent (log: $output)")
+            continue
+            ;;
+        timeout)
+            log "$suite: killed when the VM suite's time budget was spent"
+            result=137
+            ;;
+        esac
+        if [[ "$kind" == gtest ]]; then
+            count_gtest_report "$suite" "$dir/$name.json" "$dir/$name.log" "$result"
+        else
+            count_tap "$suite" "$dir/$name.tap" "$result"
+        fi
+    done <"$dir/entries.tsv"
 }
 
 # ---- libFuzzer --------------------------------------------------------------------------------
@@ -332,6 +399,7 @@ main() {
     build_main
     if wants gtest && [[ -f "$BUILD_DIR/build.ninja" ]]; then run_registered_tests; fi
     if wants bats; then run_bats; fi
+    if wants vm; then run_vm; fi
     if wants fuzz; then run_fuzz; fi
     if wants lint; then run_lint; fi
 
