@@ -380,7 +380,7 @@ cat: $DIR/denied/file: Permission denied"
     assert_success
     local json=$output
     run jq -r 'keys_unsorted | join(",")' <<<"$json"
-    assert_output "landlock,audit,cgroup,bpfLsm,bpffs"
+    assert_output "landlock,audit,cgroup,bpfLsm,bpffs,cgroupMode"
     run jq -r '.landlock.abi' <<<"$json"
     assert_output "$(kernel_landlock_abi)"
     run jq -r '[.landlock.abis[] | select(.supported) | .abi] | length' <<<"$json"
@@ -405,4 +405,5 @@ cat: $DIR/denied/file: Permission denied"
     assert_line --regexp '^cgroup v2: (unified|hybrid|legacy|none), .*'
     assert_line --regexp '^BPF LSM: (available|not available: .+|unknown: .+)'
     assert_line --regexp '^bpffs: (mounted at /sys/fs/bpf|not mounted at /sys/fs/bpf.*)$'
+    assert_line --regexp '^cgroup mode: (loaded \(.+\)|available \(.+\)|not available: .+|unknown: .+)$'
 }

@@ -34,10 +34,10 @@ struct AttachRequest {
 struct AttachReport {
     std::uint64_t cgroup_id = 0;
     std::uint32_t policy_id = 0;
-    std::size_t fs_rules = 0;   // inode rules written
-    std::size_t net_rules = 0;  // port rules written
-    bool replaced = false;      // the cgroup had a policy before; it was swapped atomically
-    CompatReport compat;        // against kCgroupModeAbi
+    std::size_t fs_rules = 0;           // inode rules written
+    std::size_t net_rules = 0;          // port rules written
+    bool replaced = false;              // the cgroup had a policy before; it was swapped atomically
+    CompatReport compat;                // against kCgroupModeAbi
     std::vector<std::string> warnings;  // e.g. a missing path skipped under best-effort
 };
 
@@ -53,12 +53,34 @@ struct Attachment {
     std::size_t net_rules = 0;
 };
 
+struct OpenOptions {
+    std::string pin_root;  // "" = LLH_PIN_ROOT; must be a directory directly in a bpffs mount
+    // Load and attach this binary's programs even when the same set is pinned already: the upgrade
+    // path (new links pinned over the old ones, maps and attachments kept). Tests use it.
+    bool reload = false;
+    // false: only open what is pinned, never load, attach or replace programs (status, detach);
+    // fails with ENOENT when cgroup mode was never loaded.
+    bool load = true;
+};
+
+// What open() found or did.
+struct OpenInfo {
+    bool loaded = false;               // this open() loaded and attached programs (first use or upgrade)
+    bool mounted_bpffs = false;        // and mounted bpffs first
+    std::uint32_t links = 0;           // links pinned for the attached program set
+    std::uint32_t replaced_links = 0;  // old link pins this open() replaced (an upgrade)
+    std::uint64_t program_hash = 0;    // which program set is attached (FNV-1a of the BPF object)
+};
+
 class Enforcer {
 public:
     // Loads and pins the programs if they are not pinned yet, else opens the pins. Fails (with
     // the stage, errno and a hint such as "boot with lsm=...,bpf") when BPF LSM is unusable.
     static Result<std::unique_ptr<Enforcer>> open();
+    static Result<std::unique_ptr<Enforcer>> open(const OpenOptions& options);
     virtual ~Enforcer() = default;
+
+    virtual const OpenInfo& info() const = 0;
 
     // Attaches `policy` to the cgroup, replacing the cgroup's previous policy atomically.
     // Fails closed: on error the cgroup keeps what it had before and no entry is left behind.
@@ -73,5 +95,15 @@ public:
     // many domains were collected.
     virtual Result<std::size_t> collect() = 0;
 };
+
+// What is pinned, read without loading, locking or mounting anything (landlockctl features).
+struct PinnedState {
+    bool pinned = false;            // the meta pin exists
+    std::uint32_t abi_version = 0;  // of the pinned maps
+    std::uint32_t links = 0;
+    std::size_t attachments = 0;  // llh_domains entries
+    bool same_programs = false;   // the attached set is this binary's
+};
+Result<PinnedState> inspect_pins(const std::string& pin_root = {});
 
 }  // namespace llh::cgroup

@@ -100,5 +100,17 @@ enum llh_event_kind {
 	LLH_EVENT_SCOPE = 3,   /* signal or abstract unix socket across the boundary */
 	LLH_EVENT_CHANGE = 4,  /* mount, cgroup move, access to our BPF objects, ptrace */
 };
+/* llh_event.access of LLH_EVENT_CHANGE events (of LLH_EVENT_SCOPE: the LANDLOCK_SCOPE_* bit). */
+enum llh_change_op {
+	LLH_CHANGE_MOUNT = 1,  /* mount, umount, remount, move_mount, pivot_root */
+	LLH_CHANGE_CGROUP = 2, /* cgroup.procs / cgroup.threads / tasks write-open, CLONE_INTO_CGROUP */
+	LLH_CHANGE_BPF = 3,    /* bpf(2) id/pin -> fd or detach, llh_* maps and programs, bpffs removals */
+	LLH_CHANGE_PTRACE = 4,
+};
+
+/* Internal maps of the programs, never written by user space (pin them like the others; their
+ * layout is not part of LLH_ABI_VERSION): llh_fowners (HASH, struct file address -> the F_SETOWN
+ * caller's innermost signal-scoped layer, for SIGIO/SIGURG) and llh_rate (HASH, policy_id -> the
+ * per-second event budget). */
 
 #endif /* LLH_BPF_ABI_H */

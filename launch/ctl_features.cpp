@@ -5,6 +5,7 @@
 #include <string>
 
 #include "kernel/bpf_lsm_probe.hpp"
+#include "kernel/cgroup_enforcer.hpp"
 #include "launch/ctl_commands.hpp"
 #include "launch/features.hpp"
 #include "native/landlock.hpp"
@@ -30,6 +31,35 @@ Json mounts_json(const std::vector<Mount>& mounts) {
     Json out = Json::array();
     for (const auto& mount : mounts) out.push_back(mount.path);
     return out;
+}
+
+// Cgroup mode: BPF LSM (the trial load) and a cgroup2 mount, plus what is pinned right now.
+struct CgroupModeState {
+    Availability available = Availability::unknown;
+    std::string reason;
+    cgroup::PinnedState pins;
+    std::string pins_error;
+};
+
+CgroupModeState cgroup_mode_state() {
+    CgroupModeState state;
+    const BpfLsmProbe& bpf = probe_bpf_lsm();
+    if (bpf.available != Availability::yes) {
+        state.available = bpf.available;
+        state.reason = bpf.available == Availability::no ? "BPF LSM is not available" : "BPF LSM: unknown";
+    } else if (probe_cgroup().v2_mounts.empty()) {
+        state.available = Availability::no;
+        state.reason = "no cgroup2 mount";
+    } else {
+        state.available = Availability::yes;
+    }
+    auto pins = cgroup::inspect_pins();
+    if (pins) {
+        state.pins = *pins;
+    } else {
+        state.pins_error = pins.error().what();
+    }
+    return state;
 }
 
 Json features_json() {
@@ -78,6 +108,16 @@ Json features_json() {
                     {"supported", to_string(bpffs.supported)},
                     {"mounts", mounts_json(bpffs.mounts)},
                     {"reason", bpffs.reason}};
+
+    const CgroupModeState mode = cgroup_mode_state();
+    out["cgroupMode"] = {{"available", to_string(mode.available)},
+                         {"reason", mode.reason},
+                         {"loaded", mode.pins.pinned},
+                         {"abiVersion", mode.pins.pinned ? Json(mode.pins.abi_version) : Json(nullptr)},
+                         {"links", mode.pins.links},
+                         {"attachments", mode.pins.attachments},
+                         {"sameBuild", mode.pins.same_programs},
+                         {"pinsError", mode.pins_error}};
     return out;
 }
 
@@ -148,6 +188,19 @@ void print_human() {
     } else {
         line("bpffs: unknown: " + bpffs.reason);
     }
+
+    const CgroupModeState mode = cgroup_mode_state();
+    if (mode.pins.pinned) {
+        line("cgroup mode: loaded (map layout " + std::to_string(mode.pins.abi_version) + ", " +
+             std::to_string(mode.pins.links) + " links, " + std::to_string(mode.pins.attachments) +
+             " cgroups attached" + (mode.pins.same_programs ? "" : "; programs of another build") + ")");
+    } else if (mode.available == Availability::yes) {
+        line("cgroup mode: available (not loaded: the first `landlockctl attach` loads it)");
+    } else {
+        line(std::string("cgroup mode: ") + (mode.available == Availability::no ? "not available: " : "unknown: ") +
+             mode.reason);
+    }
+    if (!mode.pins_error.empty()) line("cgroup mode: cannot read the pins: " + mode.pins_error);
     std::fputs(text.c_str(), stdout);
 }
 

@@ -9,7 +9,7 @@
 #include <map>
 #include <utility>
 
-#include "libpolicy/resolve.hpp"
+#include "libpolicy/rule_objects.hpp"
 #include "libpolicy/unique_fd.hpp"
 #include "native/landlock.hpp"
 #include "native/landlock_uapi.hpp"
@@ -17,67 +17,13 @@
 namespace llh {
 namespace {
 
-// One file-system object and everything the policy allows on it.
-struct ObjectRule {
-    std::string path;  // the first spelling met, for messages
-    std::string origin;
-    UniqueFd fd;
-    bool is_directory = false;
-    FsAccess allowed = 0;
-};
-
-std::string quoted(const std::string& path) {
-    return "\"" + path + "\"";
-}
-
 Error at(Error error, const std::string& origin) {
     if (origin.empty()) return error;
     return std::move(error).with_context(origin);
 }
 
-std::string prefixed(const std::string& origin, const std::string& message) {
-    return origin.empty() ? message : origin + ": " + message;
-}
-
-// Opens every rule's path and merges rules that name the same object (two spellings, a
-// symlink and its target): the kernel would OR them too, but one rule per object keeps the
-// masking below exact and the ruleset small.
-Result<std::vector<ObjectRule>> open_objects(const Policy& policy, std::vector<std::string>& warnings) {
-    const bool hard = policy.options.compat == Compat::hard;
-    std::vector<ObjectRule> objects;
-    std::map<std::pair<dev_t, ino_t>, std::size_t> index;
-    for (const PathRule& rule : policy.paths) {
-        auto resolved = open_in_root(AT_FDCWD, rule.path);
-        if (!resolved) {
-            const int error = resolved.error().errno_value;
-            if (error != ENOENT && error != ENOTDIR)
-                return tl::unexpected(at(std::move(resolved.error()), rule.origin));
-            if (hard) {
-                return tl::unexpected(
-                    at(Error{error,
-                             quoted(rule.path) + " does not exist (compat:hard)",
-                             "create it, fix the path, or use compat:best-effort to skip missing paths",
-                             {}},
-                       rule.origin));
-            }
-            warnings.push_back(prefixed(rule.origin, quoted(rule.path) + " does not exist: the rule is skipped"));
-            continue;
-        }
-        struct stat status {};
-        if (::fstat(resolved->fd.get(), &status) != 0) {
-            return tl::unexpected(at(Error{errno, "cannot stat " + quoted(rule.path), {}, {}}, rule.origin));
-        }
-        const auto key = std::make_pair(status.st_dev, status.st_ino);
-        const auto found = index.find(key);
-        if (found != index.end()) {
-            objects[found->second].allowed |= rule.allowed;
-            continue;
-        }
-        index.emplace(key, objects.size());
-        objects.push_back(
-            ObjectRule{rule.path, rule.origin, std::move(resolved->fd), resolved->is_directory, rule.allowed});
-    }
-    return objects;
+std::string quoted(const std::string& path) {
+    return "\"" + path + "\"";
 }
 
 Result<UniqueFd> create_ruleset(const Policy& policy, int abi) {
@@ -94,7 +40,7 @@ Result<UniqueFd> create_ruleset(const Policy& policy, int abi) {
     return UniqueFd(static_cast<int>(fd));
 }
 
-Result<void> add_path_rule(int ruleset_fd, const ObjectRule& object, FsAccess allowed) {
+Result<void> add_path_rule(int ruleset_fd, const RuleObject& object, FsAccess allowed) {
     uapi::path_beneath_attr attr{};
     attr.allowed_access = allowed;
     attr.parent_fd = object.fd.get();
@@ -133,31 +79,23 @@ Result<EnforceReport> enforce(const Policy& policy) {
     const Policy& effective = compat->policy;
     if (report.compat.enforcement == Enforcement::none) {
         if (effective.options.compat == Compat::hard) {
-            return fail("compat:hard: the policy restricts nothing on " +
-                            (support.abi == 0 ? std::string("a kernel without Landlock")
-                                              : "Landlock ABI " + std::to_string(support.abi)),
-                        "add rules (e.g. \"rx:/usr ro:/etc\") or handle some access rights");
+            return tl::unexpected(restricts_nothing(support.abi == 0 ? std::string("a kernel without Landlock")
+                                                                     : "Landlock ABI " + std::to_string(support.abi)));
         }
         // Best-effort said so in the report: the caller prints it and runs unsandboxed.
         return report;
     }
 
-    auto objects = open_objects(effective, report.warnings);
+    auto objects = open_rule_objects(effective, AT_FDCWD, report.warnings);
     if (!objects) return tl::unexpected(std::move(objects.error()));
 
     auto ruleset = create_ruleset(effective, support.abi);
     if (!ruleset) return tl::unexpected(std::move(ruleset.error()));
 
-    for (const ObjectRule& object : *objects) {
-        // A file can only hold file rights: the kernel refuses the others with EINVAL, while
-        // "rw:/etc/app.conf" plainly means "what rw means for a file".
-        const FsAccess allowed = rights_for_object(object.allowed & effective.handled_fs, object.is_directory);
-        if (allowed == 0) {
-            report.warnings.push_back(prefixed(object.origin, quoted(object.path) +
-                                                                  " is not a directory and none of the rights allowed "
-                                                                  "on it applies to a file: the rule is skipped"));
-            continue;
-        }
+    for (const RuleObject& object : *objects) {
+        // A file can only hold file rights: the kernel refuses the others with EINVAL.
+        const FsAccess allowed = object_rights(object, effective.handled_fs, report.warnings);
+        if (allowed == 0) continue;
         if (auto added = add_path_rule(ruleset->get(), object, allowed); !added) return tl::unexpected(added.error());
     }
     for (const PortRule& rule : effective.ports) {

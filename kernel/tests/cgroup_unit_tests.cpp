@@ -1,0 +1,244 @@
+// Cgroup mode's loader without BPF LSM: policy -> map entries, cgroup v2 directories, rule objects.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "kernel/cgroup_dir.hpp"
+#include "kernel/map_entries.hpp"
+#include "libpolicy/rule_objects.hpp"
+#include "tests/support/require.hpp"
+
+namespace llh::cgroup {
+namespace {
+
+Policy fs_policy(FsAccess handled) {
+    Policy policy;
+    policy.handled_fs = handled;
+    policy.options.compat = Compat::hard;
+    return policy;
+}
+
+TEST(CompileEntries, OneEntryPerInodeWithMergedRights) {
+    const Policy policy = fs_policy(fs::read_file | fs::read_dir | fs::write_file);
+    const std::vector<InodeGrant> grants = {
+        {{8, 100, 7}, fs::read_file},
+        {{8, 200, 0}, fs::read_dir},
+        {{8, 100, 7}, fs::write_file},  // the same inode through another spelling or mount
+    };
+    auto entries = compile_entries(policy, 42, 3, grants);
+    ASSERT_TRUE(entries) << entries.error().what();
+    ASSERT_EQ(2U, entries->fs.size());
+    EXPECT_EQ(42U, entries->fs[0].first.policy_id);
+    EXPECT_EQ(100U, entries->fs[0].first.ino);
+    EXPECT_EQ(7U, entries->fs[0].first.generation);
+    EXPECT_EQ(8U, entries->fs[0].first.dev);
+    EXPECT_EQ(fs::read_file | fs::write_file, entries->fs[0].second);
+    EXPECT_EQ(fs::read_dir, entries->fs[1].second);
+    EXPECT_EQ(42U, entries->domain.policy_id);
+    EXPECT_EQ(3U, entries->domain.cgroup_level);
+    EXPECT_EQ(policy.handled_fs, entries->domain.handled_fs);
+}
+
+TEST(CompileEntries, RightsOutsideTheHandledSetNeverReachAMap) {
+    const Policy policy = fs_policy(fs::read_file);
+    auto entries = compile_entries(policy, 1, 0, {{{1, 2, 3}, fs::read_file | fs::execute}, {{1, 5, 0}, fs::execute}});
+    ASSERT_TRUE(entries);
+    ASSERT_EQ(1U, entries->fs.size());
+    EXPECT_EQ(fs::read_file, entries->fs[0].second);
+}
+
+TEST(CompileEntries, KeysHaveZeroPadding) {
+    const llh_inode_key key = inode_key(9, {1, 2, 3});
+    llh_inode_key expected;
+    std::memset(&expected, 0, sizeof(expected));
+    expected.policy_id = 9;
+    expected.dev = 1;
+    expected.ino = 2;
+    expected.generation = 3;
+    EXPECT_EQ(0, std::memcmp(&key, &expected, sizeof(key)));
+}
+
+TEST(CompileEntries, PortsMergeAndAreMaskedByTheHandledSet) {
+    Policy policy;
+    policy.handled_net = net::bind_tcp | net::connect_tcp;
+    policy.scoped = scope::signal;
+    policy.ports = {{8080, net::bind_tcp, "a"}, {8080, net::connect_tcp, "b"}, {443, net::connect_tcp, "c"}};
+    auto entries = compile_entries(policy, 5, 1, {});
+    ASSERT_TRUE(entries);
+    ASSERT_EQ(2U, entries->net.size());
+    EXPECT_EQ(8080U, entries->net[0].first.port);
+    EXPECT_EQ(5U, entries->net[0].first.policy_id);
+    EXPECT_EQ(net::bind_tcp | net::connect_tcp, entries->net[0].second);
+    EXPECT_EQ(443U, entries->net[1].first.port);
+    EXPECT_EQ(net::bind_tcp | net::connect_tcp, entries->domain.handled_net);
+    EXPECT_EQ(scope::signal, entries->domain.scoped);
+    EXPECT_TRUE(entries->fs.empty());
+}
+
+TEST(CompileEntries, RefusesPortsBeyondTcpAndPolicyIdZero) {
+    Policy policy;
+    policy.handled_net = net::bind_tcp;
+    policy.ports = {{70000, net::bind_tcp, "--rules: item 1 \"bind:70000\""}};
+    auto bad_port = compile_entries(policy, 1, 0, {});
+    ASSERT_FALSE(bad_port);
+    EXPECT_EQ("--rules: item 1 \"bind:70000\": port 70000 is not a TCP port (0-65535)", bad_port.error().what());
+    EXPECT_FALSE(compile_entries(fs_policy(fs::read_file), 0, 0, {}));
+}
+
+// --- rule objects (shared with native mode) --------------------------------------------------
+
+class RuleObjects : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char templ[] = "/tmp/llh-cgroup-unit-XXXXXX";
+        ASSERT_NE(nullptr, ::mkdtemp(templ));
+        root_ = templ;
+        ASSERT_EQ(0, ::mkdir((root_ + "/etc").c_str(), 0755));
+        std::ofstream(root_ + "/etc/app.conf") << "x\n";
+        // Absolute inside the workload's root: must stay inside it.
+        ASSERT_EQ(0, ::symlink("/etc", (root_ + "/link").c_str()));
+    }
+    void TearDown() override {
+        ::unlink((root_ + "/link").c_str());
+        ::unlink((root_ + "/etc/app.conf").c_str());
+        ::rmdir((root_ + "/etc").c_str());
+        ::rmdir(root_.c_str());
+    }
+    std::string root_;
+};
+
+TEST_F(RuleObjects, ResolvesBeneathTheRootAndMergesSpellings) {
+    Policy policy = fs_policy(fs::read_file | fs::read_dir);
+    policy.paths = {{"/etc", fs::read_dir, "item 1"}, {"/link", fs::read_file, "item 2"}};
+    UniqueFd root(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    std::vector<std::string> warnings;
+    auto objects = open_rule_objects(policy, root.get(), warnings);
+    ASSERT_TRUE(objects) << objects.error().what();
+    ASSERT_EQ(1U, objects->size());  // /link -> /etc inside the root, not the host's /etc
+    struct stat inside {};
+    ASSERT_EQ(0, ::stat((root_ + "/etc").c_str(), &inside));
+    EXPECT_EQ(inside.st_ino, (*objects)[0].ino);
+    EXPECT_EQ(fs::read_file | fs::read_dir, (*objects)[0].allowed);
+    EXPECT_TRUE((*objects)[0].is_directory);
+    EXPECT_TRUE(warnings.empty());
+}
+
+TEST_F(RuleObjects, MissingPathIsAnErrorUnderHardAndAWarningUnderBestEffort) {
+    Policy policy = fs_policy(fs::read_file);
+    policy.paths = {{"/missing", fs::read_file, "item 1"}};
+    UniqueFd root(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    std::vector<std::string> warnings;
+    auto hard = open_rule_objects(policy, root.get(), warnings);
+    ASSERT_FALSE(hard);
+    EXPECT_EQ(
+        "item 1: \"/missing\" does not exist (compat:hard): No such file or directory (hint: create it, fix "
+        "the path, or use compat:best-effort to skip missing paths)",
+        hard.error().what());
+    policy.options.compat = Compat::best_effort;
+    auto soft = open_rule_objects(policy, root.get(), warnings);
+    ASSERT_TRUE(soft);
+    EXPECT_TRUE(soft->empty());
+    ASSERT_EQ(1U, warnings.size());
+    EXPECT_EQ("item 1: \"/missing\" does not exist: the rule is skipped", warnings[0]);
+}
+
+TEST_F(RuleObjects, AFileKeepsOnlyFileRights) {
+    Policy policy = fs_policy(fs::read_file | fs::read_dir | fs::make_reg);
+    policy.paths = {{"/etc/app.conf", fs::read_file | fs::read_dir, "a"}, {"/etc/app.conf", fs::make_reg, "b"}};
+    UniqueFd root(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    std::vector<std::string> warnings;
+    auto objects = open_rule_objects(policy, root.get(), warnings);
+    ASSERT_TRUE(objects);
+    ASSERT_EQ(1U, objects->size());
+    EXPECT_EQ(fs::read_file, object_rights((*objects)[0], policy.handled_fs, warnings));
+    RuleObject only_dir_rights{"/etc/app.conf", "b", UniqueFd(), false, fs::make_reg, 0, 0};
+    EXPECT_EQ(0U, object_rights(only_dir_rights, policy.handled_fs, warnings));
+    ASSERT_EQ(1U, warnings.size());
+    EXPECT_EQ(
+        "b: \"/etc/app.conf\" is not a directory and none of the rights allowed on it applies to a file: "
+        "the rule is skipped",
+        warnings[0]);
+}
+
+// --- cgroup v2 directories ------------------------------------------------------------------
+
+std::string cgroup2_mount() {
+    for (const char* path : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
+        if (::access((std::string(path) + "/cgroup.procs").c_str(), F_OK) == 0 &&
+            ::access((std::string(path) + "/cgroup.type").c_str(), F_OK) != 0)
+            return path;
+    }
+    return {};
+}
+
+TEST(CgroupDir, RefusesWhatIsNotACgroupV2Directory) {
+    auto dir = open_cgroup_dir("/tmp");
+    ASSERT_FALSE(dir);
+    EXPECT_EQ(
+        "\"/tmp\" is not a cgroup v2 directory (hint: give a directory under the cgroup2 mount "
+        "(/sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid systems))",
+        dir.error().what());
+}
+
+TEST(CgroupDir, IdIsTheInodeLevelCountsFromTheRootAndLookupFindsIt) {
+    const std::string mount = cgroup2_mount();
+    LLH_REQUIRE(!mount.empty(), "no cgroup2 root at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+    LLH_REQUIRE(::geteuid() == 0, "creating cgroups needs root");
+    const std::string outer = mount + "/llh-unit-" + std::to_string(::getpid());
+    const std::string inner = outer + "/inner";
+    ASSERT_EQ(0, ::mkdir(outer.c_str(), 0755));
+    ASSERT_EQ(0, ::mkdir(inner.c_str(), 0755));
+    auto dir = open_cgroup_dir(inner);
+    ASSERT_TRUE(dir) << dir.error().what();
+    struct stat status {};
+    ASSERT_EQ(0, ::stat(inner.c_str(), &status));
+    EXPECT_EQ(status.st_ino, dir->id);
+    EXPECT_EQ(2U, dir->level);
+    auto root = open_cgroup_dir(mount);
+    ASSERT_TRUE(root);
+    EXPECT_EQ(0U, root->level);
+
+    auto found = find_cgroup(dir->id);
+    ASSERT_TRUE(found) << found.error().what();
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ(inner, **found);
+    const std::uint64_t id = dir->id;
+    dir->fd.reset();
+    ASSERT_EQ(0, ::rmdir(inner.c_str()));
+    ASSERT_EQ(0, ::rmdir(outer.c_str()));
+    auto gone = find_cgroup(id);
+    ASSERT_TRUE(gone) << gone.error().what();
+    EXPECT_FALSE(gone->has_value());
+}
+
+TEST(CgroupDir, RefusesCgroupsDeeperThanTheProgramsLook) {
+    const std::string mount = cgroup2_mount();
+    LLH_REQUIRE(!mount.empty(), "no cgroup2 root at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+    LLH_REQUIRE(::geteuid() == 0, "creating cgroups needs root");
+    std::vector<std::string> made;
+    std::string path = mount + "/llh-deep-" + std::to_string(::getpid());
+    for (int level = 1; level <= LLH_MAX_CGROUP_LEVEL + 1; ++level) {
+        ASSERT_EQ(0, ::mkdir(path.c_str(), 0755)) << path;
+        made.push_back(path);
+        path += "/d";
+    }
+    auto limit = open_cgroup_dir(made[LLH_MAX_CGROUP_LEVEL - 1]);
+    EXPECT_TRUE(limit) << limit.error().what();
+    auto deep = open_cgroup_dir(made.back());
+    ASSERT_FALSE(deep);
+    EXPECT_EQ("the cgroup \"" + made.back() +
+                  "\" is at level 33, deeper than cgroup mode's limit of 32 (hint: attach "
+                  "the policy to an ancestor: it holds for every descendant)",
+              deep.error().what());
+    for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
+}
+
+}  // namespace
+}  // namespace llh::cgroup
