@@ -91,3 +91,61 @@ setup() {
     [ "$status" -eq 1 ]
     [[ "$output" == *"landlock-runtime: unknown global option --frobnicate (hint: "* ]]
 }
+
+@test "landlock-runtime records the container, adds no hook, releases it on a successful delete only" {
+    mkdir -p "$BATS_TEST_TMPDIR/b"
+    jq '.annotations = {"io.landlock.rules": "rx:/bin"}' "$DATA/runc-spec.json" >"$BATS_TEST_TMPDIR/b/config.json"
+    # /bin/true stands for a runtime that creates and deletes without complaint.
+    LANDLOCK_RUNTIME=/bin/true "$RUNTIME" --root "$BATS_TEST_TMPDIR/rt" create --bundle "$BATS_TEST_TMPDIR/b" c5
+    local record="$LANDLOCK_HOOKS_STATE_DIR/containers/c5.json"
+    [ "$(jq -r .stage "$record")" = landlock-runtime ]
+    [ "$(jq -r .bundle "$record")" = "$BATS_TEST_TMPDIR/b" ]
+    [ "$(jq -r .runtimeRoot "$record")" = "$BATS_TEST_TMPDIR/rt" ]
+    [ "$(jq -r .policy "$record")" = "$(jq -r '.mounts[-1].source' "$BATS_TEST_TMPDIR/b/config.json")" ]
+    [ "$(jq '.hooks // {} | length' "$BATS_TEST_TMPDIR/b/config.json")" = 0 ]
+    local policy
+    policy=$(jq -r .policy "$record")
+    run env LANDLOCK_RUNTIME=/bin/false "$RUNTIME" delete c5
+    [ "$status" -eq 1 ]
+    [ -e "$record" ]
+    LANDLOCK_RUNTIME=/bin/true "$RUNTIME" delete c5
+    [ ! -e "$record" ]
+    [ ! -e "$policy" ]
+}
+
+@test "landlock-runtime collects the record of a container its runtime no longer has, and stray policies" {
+    export LANDLOCK_RUNTIME=/bin/true
+    mkdir -p "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/rt"
+    jq '.annotations = {"io.landlock.rules": "rx:/bin ro:/gone"}' "$DATA/runc-spec.json" >"$BATS_TEST_TMPDIR/b/config.json"
+    "$RUNTIME" --root "$BATS_TEST_TMPDIR/rt" create --bundle "$BATS_TEST_TMPDIR/b" gone
+    jq '.annotations = {"io.landlock.rules": "rx:/bin ro:/kept"}' "$DATA/runc-spec.json" >"$BATS_TEST_TMPDIR/b/config.json"
+    "$RUNTIME" --root "$BATS_TEST_TMPDIR/rt" create --bundle "$BATS_TEST_TMPDIR/b" kept
+    mkdir "$BATS_TEST_TMPDIR/rt/kept"  # what runc create leaves: the container exists
+    local gone_policy stray
+    gone_policy=$(jq -r .policy "$LANDLOCK_HOOKS_STATE_DIR/containers/gone.json")
+    stray="$LANDLOCK_HOOKS_STATE_DIR/policies/$(echo stray | sha256sum | cut -d' ' -f1).json"
+    echo '{}' >"$stray"
+    touch -d '-10 minutes' "$stray"
+    rm -f "$LANDLOCK_HOOKS_STATE_DIR/.gc"
+    # Any start or delete through landlock-runtime collects (at most once a minute).
+    "$RUNTIME" --root "$BATS_TEST_TMPDIR/rt" create --bundle "$BATS_TEST_TMPDIR/b" next
+    [ ! -e "$LANDLOCK_HOOKS_STATE_DIR/containers/gone.json" ]
+    [ ! -e "$gone_policy" ]
+    [ ! -e "$stray" ]
+    [ -e "$LANDLOCK_HOOKS_STATE_DIR/containers/kept.json" ]
+    [ -e "$(jq -r .policy "$LANDLOCK_HOOKS_STATE_DIR/containers/kept.json")" ]
+}
+
+@test "landlock-runtime does not parse a config that cannot ask for a policy" {
+    # Not even JSON: it goes to the runtime untouched, which reports its own error.
+    mkdir -p "$BATS_TEST_TMPDIR/b"
+    echo 'not json' >"$BATS_TEST_TMPDIR/b/config.json"
+    LANDLOCK_RUNTIME=/bin/true run "$RUNTIME" create --bundle "$BATS_TEST_TMPDIR/b" c6
+    [ "$status" -eq 0 ]
+    [ "$(cat "$BATS_TEST_TMPDIR/b/config.json")" = "not json" ]
+    echo 'not json io.landlock.rules' >"$BATS_TEST_TMPDIR/b/config.json"
+    LANDLOCK_RUNTIME=/bin/true run "$RUNTIME" create --bundle "$BATS_TEST_TMPDIR/b" c6
+    [ "$status" -eq 1 ]
+    [[ "$output" == "landlock-runtime: container c6: config.json is not a JSON object"* ]]
+}
+

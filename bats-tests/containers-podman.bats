@@ -176,4 +176,10 @@ JSON
     [ "$status" -eq 0 ]
     [[ "$output" == *"annotation:  io.landlock.rules=rx:/bin ro:/data"* ]]
     [[ "$output" == *"path         /data: read_file, read_dir"* ]]
+    # podman deletes the container through its runtime: landlock-runtime releases the record.
+    local policy
+    policy=$(jq -r .policy "/run/landlock-hooks/containers/$id.json")
+    podman rm -f -t 0 "$NAME"
+    [ ! -e "/run/landlock-hooks/containers/$id.json" ]
+    [ ! -e "$policy" ]
 }

@@ -16,6 +16,8 @@ setup() {
 }
 
 teardown() {
+    # Through landlock-runtime, which removes the container's record and policy.
+    "$RUNTIME" delete -f "$ID" >/dev/null 2>&1 || true
     runc delete -f "$ID" >/dev/null 2>&1 || true
     rm -f "/etc/landlock/policies/$POLICY.json"
     # Only empty directories go: an administrator's policies stay.

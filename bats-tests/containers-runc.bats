@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # Real runc 1.1, through landlock-runtime and with plain runc plus the hooks in config.json.
 
+bats_require_minimum_version 1.5.0
 load oci-common
 
 setup_file() {
@@ -14,6 +15,7 @@ setup() {
 teardown() {
     local id
     for id in "$ID" "$ID2"; do
+        "$RUNTIME" delete -f "$id" >/dev/null 2>&1 || true
         runc delete -f "$id" >/dev/null 2>&1 || true
         rm -f "/run/landlock-hooks/containers/$id.json"
     done
@@ -69,7 +71,8 @@ teardown() {
     echo "$output"
     [ "$status" -ne 0 ]
     [[ "$output" != *"WORKLOAD-RAN"* ]]
-    [[ "$output" == *"landlock-oci-hook: container $ID: io.landlock.rules asks for a Landlock policy, but the container's process does not start through landlock-launch (hint: start the container with landlock-runtime"* ]]
+    # The whole message, hint included (runc quotes the hook's stderr inside its own log line).
+    [[ "$output" == *"stderr: landlock-oci-hook: container $ID: io.landlock.rules asks for a Landlock policy, but the container's process does not start through landlock-launch (hint: start the container with landlock-runtime (or podman with the precreate hook of contrib/hooks.d/podman/): plain runc or crun cannot put the launcher in the container's exec chain)\n"* ]]
     [ ! -e "/run/landlock-hooks/containers/$ID.json" ]
 }
 
@@ -145,26 +148,131 @@ teardown() {
     p2=$(jq -r '.mounts[-1].source' "$B2/config.json")
     [ "$p1" != "$p2" ]
     [ "$("$RUNTIME" exec "$ID" cat /dev/.landlock/policy.json | sha256sum)" = "$(sha256sum <"$p1")" ]
-    # Stopping one container leaves the other's policy and sandbox alone.
-    runc delete -f "$ID"
+    # Deleting one container (through landlock-runtime, as engines do) leaves the other's policy
+    # and sandbox alone.
+    "$RUNTIME" delete -f "$ID"
+    [ ! -e "/run/landlock-hooks/containers/$ID.json" ]
     [ ! -e "$p1" ]
     [ -e "$p2" ]
     run "$RUNTIME" exec "$ID2" cat /data/file
     [[ "$output" == *"Permission denied"* ]]
 }
 
-@test "runc: poststop leaves nothing behind" {
+@test "runc: landlock-runtime records the container itself, adds no hook, and delete through it leaves nothing" {
     oci_make_bundle "$B" sleep 60
     oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data:/secret:/etc'
     "$RUNTIME" run --detach --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
-    local policy
+    local policy record="/run/landlock-hooks/containers/$ID.json"
     policy=$(jq -r '.mounts[-1].source' "$B/config.json")
     [ -e "$policy" ]
-    [ "$(jq -r .policy "/run/landlock-hooks/containers/$ID.json")" = "$policy" ]
-    [ "$(jq -r '.annotations["io.landlock.rules"]' "/run/landlock-hooks/containers/$ID.json")" = 'rx:/bin ro:/data:/secret:/etc' ]
-    runc delete -f "$ID"
-    [ ! -e "/run/landlock-hooks/containers/$ID.json" ]
+    # No hook process per start: the wrapper put the launcher in the exec chain and recorded it.
+    [ "$(jq '.hooks // {} | [.[][] | select(.args[0] == "landlock-oci-hook")] | length' "$B/config.json")" = 0 ]
+    [ "$(jq -r .stage "$record")" = landlock-runtime ]
+    [ "$(jq -r .policy "$record")" = "$policy" ]
+    [ "$(jq -r .bundle "$record")" = "$B" ]
+    [ "$(jq -r .runtimeRoot "$record")" = /run/runc ]
+    [ "$(jq -r '.annotations["io.landlock.rules"]' "$record")" = 'rx:/bin ro:/data:/secret:/etc' ]
+    run "$CTL" inspect "$ID"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"path         /secret: read_file, read_dir"* ]]
+    "$RUNTIME" delete -f "$ID"
+    [ ! -e "$record" ]
     [ ! -e "$policy" ]
+}
+
+@test "runc: the createRuntime guard on a landlock-runtime container passes and keeps the wrapper's record collectable" {
+    # An engine with contrib's hooks.d guard and landlock-runtime as its runtime runs both.
+    oci_make_bundle "$B" sleep 60
+    oci_add_hooks "$B"
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    # The detached workload inherits stdio: keep it off bats' pipes.
+    "$RUNTIME" run --detach --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
+    local record="/run/landlock-hooks/containers/$ID.json"
+    [ "$(jq -r .stage "$record")" = createRuntime ]
+    [ "$(jq -r .runtimeRoot "$record")" = /run/runc ]
+    [ "$(jq -r .pid "$record")" -gt 0 ]
+    run "$RUNTIME" exec "$ID" cat /data/file
+    echo "$output"
+    [ "$output" = "hello from data" ]
+    "$RUNTIME" delete -f "$ID"
+    [ ! -e "$record" ]
+}
+
+@test "runc: a second create with a running container's id leaves that container's record alone" {
+    oci_make_bundle "$B" sleep 60
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    "$RUNTIME" run --detach --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
+    local before
+    before=$(cat "/run/landlock-hooks/containers/$ID.json")
+    local B2="$BATS_TEST_TMPDIR/bundle2"
+    oci_make_bundle "$B2" true
+    oci_set_annotation "$B2" io.landlock.rules 'rx:/bin ro:/secret'
+    run "$RUNTIME" run --bundle "$B2" "$ID"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"already exists"* ]]
+    [ "$(cat "/run/landlock-hooks/containers/$ID.json")" = "$before" ]
+}
+
+@test "runc: a delete that fails keeps the record" {
+    oci_make_bundle "$B" sleep 60
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    "$RUNTIME" run --detach --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
+    run "$RUNTIME" delete "$ID"  # running, no --force: runc refuses
+    [ "$status" -ne 0 ]
+    [ -e "/run/landlock-hooks/containers/$ID.json" ]
+    [ -e "$(jq -r .policy "/run/landlock-hooks/containers/$ID.json")" ]
+}
+
+@test "runc: records of containers gone without a delete through landlock-runtime are collected at the next start" {
+    export LANDLOCK_HOOKS_GC_GRACE=0  # collect at every start, whatever the age
+    local B2="$BATS_TEST_TMPDIR/bundle2" B3="$BATS_TEST_TMPDIR/bundle3" ID3="$ID-c"
+    # A: deleted by plain runc. B: a foreground run, which the runtime deletes itself.
+    oci_make_bundle "$B" sleep 60
+    oci_set_annotation "$B" io.landlock.rules "rx:/bin ro:/data:/tmp/a-$$"
+    "$RUNTIME" run --detach --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
+    local pa pb
+    pa=$(jq -r .policy "/run/landlock-hooks/containers/$ID.json")
+    runc delete -f "$ID"
+    [ -e "/run/landlock-hooks/containers/$ID.json" ]
+    oci_make_bundle "$B2" true
+    oci_set_annotation "$B2" io.landlock.rules "rx:/bin ro:/data:/tmp/b-$$"
+    "$RUNTIME" run --bundle "$B2" "$ID2"
+    pb=$(jq -r .policy "/run/landlock-hooks/containers/$ID2.json")
+    # B's start collected A; B itself is gone now too.
+    [ ! -e "/run/landlock-hooks/containers/$ID.json" ]
+    [ ! -e "$pa" ]
+    [ -e "$pb" ]
+    # C: a start the runtime refuses after the rewrite (no rootfs) leaves a record to collect too.
+    oci_make_bundle "$B3" true
+    oci_set_annotation "$B3" io.landlock.rules "rx:/bin ro:/data:/tmp/c-$$"
+    rm -rf "$B3/rootfs"
+    mkdir "$B3/rootfs"
+    run -127 "$RUNTIME" run --bundle "$B3" "$ID3"  # no /bin/true in the container
+    local pc
+    pc=$(jq -r .policy "/run/landlock-hooks/containers/$ID3.json")
+    run "$RUNTIME" run --bundle "$B2" "$ID2"
+    [ "$status" -eq 0 ]
+    [ ! -e "/run/landlock-hooks/containers/$ID3.json" ]
+    [ ! -e "$pc" ]
+    rm -f "/run/landlock-hooks/containers/$ID3.json"
+}
+
+@test "runc: a stray policy file is collected after the grace period, a young one is kept" {
+    # What a start failing between the rewrite and the record leaves: a policy nobody names.
+    mkdir -p /run/landlock-hooks/policies
+    local old young
+    old="/run/landlock-hooks/policies/$(echo "old-$$" | sha256sum | cut -d' ' -f1).json"
+    young="/run/landlock-hooks/policies/$(echo "young-$$" | sha256sum | cut -d' ' -f1).json"
+    echo '{}' >"$old"
+    echo '{}' >"$young"
+    touch -d '-10 minutes' "$old"
+    rm -f /run/landlock-hooks/.gc  # the last collection was long ago
+    oci_make_bundle "$B" true
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    "$RUNTIME" run --bundle "$B" "$ID"
+    [ ! -e "$old" ]
+    [ -e "$young" ]
+    rm -f "$young"
 }
 
 @test "runc: file:NAME names a policy in /etc/landlock/policies and file:/etc/passwd is refused" {

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Added wall time per container start: podman run --rm and crun run of `true`, plain, through
-# landlock-hooks without a policy, and with a 10-rule policy. Medians over RUNS runs (default 20),
-# reported as ratios to the plain start. The variants take turns within each round, so that load
-# from anything else on the machine hits them alike. Usage: bench/containers-bench.sh [BUILD_DIR]
+# Added wall time per container start: podman run --rm, crun run and runc run of `true`, plain,
+# through landlock-hooks without a policy, and with a 10-rule policy. Medians over RUNS runs
+# (default 20), reported as ratios to the plain start. The variants take turns within each round,
+# so that load from anything else on the machine hits them alike.
+# Usage: bench/containers-bench.sh [BUILD_DIR]; ENGINES="podman crun runc" (default) picks engines.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 export BUILD_DIR=${1:-${BUILD_DIR:-$HERE/../build}}
 RUNS=${RUNS:-20}
+ENGINES=${ENGINES:-podman crun runc}
 # shellcheck source=../bats-tests/oci-common.bash
 source "$HERE/../bats-tests/oci-common.bash"
 oci_setup_binaries
-for tool in podman crun jq; do
+for tool in $ENGINES jq; do
     command -v "$tool" >/dev/null || { echo "containers-bench: $tool is not installed" >&2; exit 1; }
 done
 [[ -x "$HOOK" && -x "$RUNTIME" && -x "$LAUNCH" ]] || { echo "containers-bench: build $BUILD_DIR first" >&2; exit 1; }
@@ -51,7 +53,10 @@ bench_rounds() {
 
 echo "containers-bench: $RUNS rounds, medians; kernel $(uname -r); load $(cut -d' ' -f1-3 /proc/loadavg)"
 
+wants() { [[ " $ENGINES " == *" $1 "* ]]; }
+
 # --- podman ---------------------------------------------------------------------------------
+if wants podman; then
 oci_setup_podman "$WORK/podman"
 oci_write_podman_hooks "$WORK/podman/hooks"
 podman_plain() { podman run --rm localhost/busybox true; }
@@ -65,13 +70,17 @@ plain=$(median_ms "$WORK/podman_plain")
 report "podman run --rm true (plain)" "$plain" "$plain"
 report "podman, precreate hook dir, no annotation" "$plain" "$(median_ms "$WORK/podman_hooks")"
 report "podman, precreate hook, 10-rule policy" "$plain" "$(median_ms "$WORK/podman_policy")"
+fi
 
-# --- crun -----------------------------------------------------------------------------------
+# --- crun and runc: one bundle --------------------------------------------------------------
 B="$WORK/bundle"
 oci_make_bundle "$B" true
 cp "$B/config.json" "$WORK/plain.json"
 oci_set_annotation "$B" io.landlock.rules "$RULES"
 cp "$B/config.json" "$WORK/policy.json"
+
+# --- crun -----------------------------------------------------------------------------------
+if wants crun; then
 # The rounds run inside one pure-cgroup2 mount namespace (see crun_ns), so that setting the
 # namespace up is not part of what is measured.
 cat >"$WORK/crun-bench.sh" <<INNER
@@ -88,3 +97,17 @@ plain=$(median_ms "$WORK/crun_plain")
 report "crun run true (plain)" "$plain" "$plain"
 report "crun via landlock-runtime, no annotation" "$plain" "$(median_ms "$WORK/crun_wrapped")"
 report "crun via landlock-runtime, 10-rule policy" "$plain" "$(median_ms "$WORK/crun_policy")"
+fi
+
+# --- runc -----------------------------------------------------------------------------------
+if wants runc; then
+runc_plain() { cp "$WORK/plain.json" "$B/config.json"; runc run --bundle "$B" "llh-bench-$$"; }
+runc_wrapped() { cp "$WORK/plain.json" "$B/config.json"; LANDLOCK_RUNTIME=$(command -v runc) "$RUNTIME" run --bundle "$B" "llh-bench-$$"; }
+runc_policy() { cp "$WORK/policy.json" "$B/config.json"; LANDLOCK_RUNTIME=$(command -v runc) "$RUNTIME" run --bundle "$B" "llh-bench-$$"; }
+bench_rounds runc_plain runc_wrapped runc_policy
+plain=$(median_ms "$WORK/runc_plain")
+report "runc run true (plain)" "$plain" "$plain"
+report "runc via landlock-runtime, no annotation" "$plain" "$(median_ms "$WORK/runc_wrapped")"
+report "runc via landlock-runtime, 10-rule policy" "$plain" "$(median_ms "$WORK/runc_policy")"
+fi
+

@@ -173,4 +173,9 @@ Result<BuiltPolicy> build_policy(const LandlockRequest& request, const BuildSett
     return built;
 }
 
+bool might_request_policy(std::string_view config_text) {
+    return config_text.find(kAnnotationPrefix) != std::string_view::npos ||
+           config_text.find("\\u") != std::string_view::npos;
+}
+
 }  // namespace llh

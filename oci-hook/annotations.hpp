@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,12 @@ struct LandlockRequest {
 // key (a typo must not start an unsandboxed container), a non-string value, an oversize value.
 Result<std::optional<LandlockRequest>> find_request(const nlohmann::ordered_json& annotations,
                                                     const Limits& limits = {});
+
+// A cheap, exact pre-check on a config.json's bytes: false only when no JSON string in it can be
+// an io.landlock.* key. The key would have to appear literally, or be spelt with a \u escape
+// (the only JSON escape that can produce a letter or a dot). landlock-runtime skips parsing the
+// config of every container that cannot be asking for a policy.
+bool might_request_policy(std::string_view config_text);
 
 struct BuiltPolicy {
     Policy policy;

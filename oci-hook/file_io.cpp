@@ -6,7 +6,7 @@
 
 #include <array>
 #include <cerrno>
-#include <random>
+#include <ctime>
 
 #include "libpolicy/unique_fd.hpp"
 
@@ -67,8 +67,13 @@ Result<void> write_all(int fd, std::string_view data) {
 }
 
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
-    std::random_device random;
-    const std::string temp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(random());
+    // Unique enough with O_EXCL behind it: pid, a counter and the clock. (std::random_device
+    // probes the CPU with cpuid on first use, which costs a VM exit on every hook start.)
+    static unsigned counter = 0;
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    const std::string temp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter) + "." +
+                             std::to_string(now.tv_nsec);
     UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd.valid()) {
         return fail_errno(errno, "cannot create " + temp);

@@ -1,7 +1,9 @@
 // landlock-oci-hook STAGE: the OCI hook of native mode.
 //   precreate (podman):        config.json on stdin, the rewritten config.json on stdout
 //   createRuntime / prestart:  OCI state on stdin; refuse a container that asks for a policy but
-//                              does not start through the launcher; record what it got
+//                              does not start through the launcher; record what it got (podman's
+//                              precreate adds this stage; landlock-runtime records by itself and
+//                              adds no hook; contrib/hooks.d's guard runs it for plain runc/crun)
 //   poststop:                  OCI state on stdin; remove the container's record and its policy
 // Exit status non-zero refuses the start. Nothing is forked: no child can hold the runtime's pipes.
 #include <unistd.h>
@@ -58,6 +60,14 @@ int run_create_runtime(llh::HookLog& log, const std::string& stage, const std::s
     }
     if (!*record) return 0;  // no policy asked for: nothing to check or record
     (*record)->stage = stage;
+    // landlock-runtime recorded this container already (a hooks.d guard runs on a container the
+    // wrapper started): keep what lets its record be collected when the container goes away.
+    if (auto existing = llh::read_record(llh::default_store(), state->id);
+        existing && *existing && (*existing)->policy_path == (*record)->policy_path) {
+        (*record)->runtime_root = (*existing)->runtime_root;
+        (*record)->creator_pid = (*existing)->creator_pid;
+        (*record)->creator_start_time = (*existing)->creator_start_time;
+    }
     if (auto written = llh::write_record(llh::default_store(), **record); !written) {
         log.error(written.error());
         return 1;

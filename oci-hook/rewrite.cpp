@@ -103,10 +103,10 @@ Result<void> check_launcher(const std::string& launcher) {
 
 }  // namespace
 
-RewriteSettings host_rewrite_settings() {
+RewriteSettings host_rewrite_settings(bool with_hooks) {
     RewriteSettings settings;
     settings.launcher = launcher_host_path();
-    settings.hook = hook_host_path();
+    if (with_hooks) settings.hook = hook_host_path();
     settings.include_directory = kPolicyDirectory;
     settings.store = default_store();
     settings.kernel_abi = landlock_support().abi;
@@ -148,6 +148,10 @@ Result<RewriteResult> rewrite_config_unchecked(std::string_view config_text, con
         return result;
     }
     result.requested = true;
+    result.annotations = Json::object();
+    for (const auto& [name, value] : annotations->items()) {
+        if (name.rfind(kAnnotationPrefix, 0) == 0) result.annotations[name] = value;
+    }
 
     auto built = build_policy(**request, {settings.include_directory, settings.kernel_abi, settings.limits});
     if (!built) return tl::unexpected(built.error());

@@ -25,7 +25,8 @@ struct RewriteSettings {
 };
 
 // Settings for this host: the installed binaries, /run/landlock-hooks, the running kernel's ABI.
-RewriteSettings host_rewrite_settings();
+// Without `with_hooks` (landlock-runtime) the rewrite adds no hooks.
+RewriteSettings host_rewrite_settings(bool with_hooks = true);
 
 struct RewriteResult {
     std::string config;      // the bytes to hand on: the input itself when nothing changed
@@ -33,6 +34,7 @@ struct RewriteResult {
     bool changed = false;
     std::string policy_path;  // host path of the stored policy (when requested)
     std::string sha256;
+    nlohmann::ordered_json annotations;  // the io.landlock.* annotations (when requested)
     std::vector<std::string> warnings;
 };
 

@@ -66,10 +66,15 @@ Result<RuntimeCommand> parse_runtime_command(const std::vector<std::string>& arg
         const Option option = split_option(arg);
         command.global_options.push_back(arg);
         if (contains(kGlobalWithValue, option.name)) {
-            if (!option.inline_value) {
+            std::string value;
+            if (option.inline_value) {
+                value = *option.inline_value;
+            } else {
                 if (i + 1 >= argv.size()) return fail("global option " + arg + " needs a value");
-                command.global_options.push_back(argv[++i]);
+                value = argv[++i];
+                command.global_options.push_back(value);
             }
+            if (option.name == "--root") command.root = value;
         } else if (!contains(kGlobalFlags, option.name)) {
             return fail("unknown global option " + arg,
                         "landlock-runtime understands the global options of runc 1.1 and crun 1.8");
@@ -108,6 +113,22 @@ Result<RuntimeCommand> parse_runtime_command(const std::vector<std::string>& arg
         command.id_index = i;
     }
     return command;
+}
+
+std::string runtime_state_root(const RuntimeCommand& command, std::string_view runtime_path, bool is_root,
+                               const char* xdg_runtime_dir, std::string_view cwd) {
+    if (command.root) {
+        if (command.root->empty()) return {};
+        if (command.root->front() == '/') return *command.root;
+        if (cwd.empty() || cwd.front() != '/') return {};
+        return std::string(cwd) + "/" + *command.root;
+    }
+    const auto slash = runtime_path.rfind('/');
+    const std::string_view name = slash == std::string_view::npos ? runtime_path : runtime_path.substr(slash + 1);
+    if (name != "runc" && name != "crun") return {};
+    if (is_root) return "/run/" + std::string(name);
+    if (xdg_runtime_dir == nullptr || xdg_runtime_dir[0] != '/') return {};
+    return std::string(xdg_runtime_dir) + "/" + std::string(name);
 }
 
 }  // namespace llh

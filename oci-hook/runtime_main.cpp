@@ -1,13 +1,21 @@
 // landlock-runtime: an OCI runtime wrapper for engines without a precreate stage (runc or crun
 // used directly, Docker --runtime, containerd and CRI-O runtime handlers). On create/run it
-// rewrites the bundle's config.json, on exec the process, then it execs the real runtime with
-// the same argv. Every other verb passes through untouched.
+// rewrites the bundle's config.json and records the container itself (it put the launcher in the
+// exec chain, so no createRuntime hook has to check it), on exec it rewrites the process, then it
+// execs the real runtime with the same argv. On delete it runs the runtime as a child and removes
+// the container's record once the runtime has deleted it. Records of containers that went away
+// without a delete through here are collected at the next start or delete. Every other verb
+// passes through untouched. No hook is added: each would cost a process start per container.
 #include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -22,6 +30,7 @@
 #include "oci-hook/file_io.hpp"
 #include "oci-hook/hook_log.hpp"
 #include "oci-hook/paths.hpp"
+#include "oci-hook/policy_store.hpp"
 #include "oci-hook/rewrite.hpp"
 #include "oci-hook/runtime_cmdline.hpp"
 
@@ -120,18 +129,142 @@ llh::Result<void> replace_file(const std::string& path, const std::string& text)
     return llh::write_file_atomic(path, text, mode);
 }
 
-llh::Result<void> prepare_create(const llh::RuntimeCommand& command, llh::HookLog& log) {
+// Unreferenced policy files older than this go (podman's precreate hook stores a policy a moment
+// before its createRuntime hook records it); a collection runs at most once per interval.
+constexpr std::int64_t kSecondNs = 1000000000LL;
+constexpr std::int64_t kGcGraceNs = 300 * kSecondNs;
+constexpr std::int64_t kGcIntervalNs = 60 * kSecondNs;
+
+// LANDLOCK_HOOKS_GC_GRACE=SECONDS overrides the grace period (and caps the interval with it);
+// tests set 0 to collect at every start.
+std::int64_t gc_grace_ns() {
+    const char* env = std::getenv("LANDLOCK_HOOKS_GC_GRACE");
+    if (env == nullptr || *env == '\0') return kGcGraceNs;
+    char* end = nullptr;
+    const long long seconds = std::strtoll(env, &end, 10);
+    if (*end != '\0' || seconds < 0 || seconds > 365LL * 24 * 3600) return kGcGraceNs;
+    return seconds * kSecondNs;
+}
+
+// A failed collection never refuses a start or a delete: it is housekeeping.
+void collect_garbage_if_due(const llh::StoreLayout& store, const llh::HookLog& log) {
+    const std::int64_t grace = gc_grace_ns();
+    const std::int64_t now = llh::realtime_ns();
+    if (!llh::gc_due(store, now, std::min(grace, kGcIntervalNs))) return;
+    auto report = llh::collect_garbage(store, {now, grace});
+    if (!report) {
+        log.warning("collecting " + store.root + " failed: " + report.error().what());
+        return;
+    }
+    for (const auto& id : report->removed_records) log.info("removed the record of container " + id + " (gone)");
+    for (const auto& path : report->removed_policies) log.info("removed " + path);
+}
+
+std::string absolute(const std::string& path) {
+    if (!path.empty() && path.front() == '/') return path;
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return path;
+    return path == "." ? std::string(cwd) : std::string(cwd) + "/" + path;
+}
+
+std::string working_directory() {
+    char cwd[PATH_MAX];
+    return ::getcwd(cwd, sizeof cwd) != nullptr ? std::string(cwd) : std::string();
+}
+
+llh::Result<void> prepare_create(const std::string& runtime, const llh::RuntimeCommand& command, llh::HookLog& log) {
     const std::string config_path =
         command.config_file.front() == '/' ? command.config_file : command.bundle + "/" + command.config_file;
     auto text = llh::read_bounded_file(config_path, llh::kMaxConfigBytes);
     if (!text) return tl::unexpected(text.error());
-    auto result = llh::rewrite_config(*text, llh::host_rewrite_settings());
+    // Most containers ask for nothing: their config.json is not even parsed.
+    if (!llh::might_request_policy(*text)) return {};
+    // No hooks: the record is written here, released on delete or collected later. Each hook
+    // would cost the container start a process.
+    const auto settings = llh::host_rewrite_settings(false);
+    auto result = llh::rewrite_config(*text, settings);
     if (!result) return tl::unexpected(result.error());
     for (const auto& warning : result->warnings) log.warning(warning);
-    if (!result->changed) return {};
-    if (auto written = replace_file(config_path, result->config); !written) return written;
+    if (!result->requested) return {};
+    if (result->changed) {
+        if (auto written = replace_file(config_path, result->config); !written) return written;
+    }
+    if (command.id.empty()) return {};  // the runtime reports the usage error itself
+
+    llh::ContainerRecord record;
+    record.id = command.id;
+    record.bundle = absolute(command.bundle);
+    record.policy_path = result->policy_path;
+    record.sha256 = result->sha256;
+    record.launcher = settings.launcher;
+    record.stage = "landlock-runtime";
+    record.annotations = result->annotations;
+    record.runtime_root = llh::runtime_state_root(command, runtime, ::geteuid() == 0, std::getenv("XDG_RUNTIME_DIR"),
+                                                  working_directory());
+    // An id the runtime holds already: it will refuse this create, and the record is that
+    // running container's, which must stay as it is.
+    if (struct stat st{};
+        !record.runtime_root.empty() && ::lstat((record.runtime_root + "/" + record.id).c_str(), &st) == 0) {
+        collect_garbage_if_due(settings.store, log);
+        return {};
+    }
+    record.creator_pid = ::getpid();  // execve keeps the pid: the runtime that creates the container
+    record.creator_start_time = llh::process_start_time(record.creator_pid).value_or(0);
+    record.recorded_at_ns = llh::realtime_ns();  // after store_policy refreshed the file's mtime
+    if (auto written = llh::write_record(settings.store, record); !written) return written;
     log.info("policy " + result->policy_path + " applied through " + std::string(llh::kLaunchInContainer));
+    collect_garbage_if_due(settings.store, log);
     return {};
+}
+
+// The exit status of a child, passed on: a signal becomes the same signal on this process.
+int pass_on_status(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) {
+        ::signal(WTERMSIG(status), SIG_DFL);
+        ::raise(WTERMSIG(status));
+        return 128 + WTERMSIG(status);
+    }
+    return 1;
+}
+
+// delete of a container we recorded: run the runtime as a child, and release the record and
+// (when nobody else uses it) the policy once the runtime says the container is gone. Returns
+// nullopt when the runtime should simply be exec'd.
+std::optional<int> run_delete(const std::string& runtime, const llh::RuntimeCommand& command,
+                              std::vector<std::string>& args, llh::HookLog& log) {
+    if (command.id.empty() || !llh::check_container_id(command.id)) return std::nullopt;
+    const llh::StoreLayout store = llh::default_store();
+    auto record = llh::read_record(store, command.id);
+    if (!record || !*record) {
+        collect_garbage_if_due(store, log);
+        return std::nullopt;
+    }
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int spawned = ::posix_spawn(&pid, runtime.c_str(), nullptr, nullptr, argv.data(), environ);
+    if (spawned != 0) {
+        log.error(llh::Error{spawned, "cannot execute " + runtime, "", {}}.what());
+        return 127;
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return 1;
+    }
+    // A refused delete keeps the record, unless the runtime has no such container any more
+    // (`crun delete` of a container a foreground `run` deleted itself).
+    if ((WIFEXITED(status) && WEXITSTATUS(status) == 0) || llh::container_gone(**record)) {
+        log.set_container(command.id);
+        if (auto released = llh::release_container(store, command.id); !released) {
+            log.warning(released.error().what());
+        } else if (released->removed_policy) {
+            log.info("removed " + *released->removed_policy);
+        }
+    }
+    collect_garbage_if_due(store, log);
+    return pass_on_status(status);
 }
 
 // exec: sandbox the new process as the container's own, or refuse when that cannot be done.
@@ -191,9 +324,11 @@ static int run(int argc, char** argv) {
     log.set_stage(command->verb);
     llh::Result<void> prepared;
     if (command->verb == "create" || command->verb == "run") {
-        prepared = prepare_create(*command, log);
+        prepared = prepare_create(*runtime, *command, log);
     } else if (command->verb == "exec") {
         prepared = prepare_exec(*runtime, *command, args);
+    } else if (command->verb == "delete") {
+        if (const auto status = run_delete(*runtime, *command, args, log)) return *status;
     }
     if (!prepared) {
         log.error(prepared.error());

@@ -39,6 +39,19 @@ TEST(FindRequest, refuses_what_it_does_not_understand) {
     EXPECT_FALSE(find_request(Json::array()));
 }
 
+TEST(MightRequestPolicy, is_false_only_when_no_key_can_be_a_landlock_one) {
+    EXPECT_FALSE(might_request_policy(sample("runc-spec.json")));
+    EXPECT_FALSE(might_request_policy(R"({"annotations":{"io.container.manager":"libpod"}})"));
+    EXPECT_TRUE(might_request_policy(R"({"annotations":{"io.landlock.rules":"rx:/bin"}})"));
+    EXPECT_TRUE(might_request_policy(R"({"annotations":{"io.landlock.rulez":"x"}})"));  // refused later
+    // A \u escape can spell the key: such a config is parsed, and the escaped key asks for a policy.
+    const std::string escaped = R"({"annotations":{"io\u002elandlock.rules":"rx:/bin"}})";
+    EXPECT_TRUE(might_request_policy(escaped));
+    auto request = find_request(Json::parse(escaped)["annotations"]);
+    ASSERT_TRUE(request);
+    EXPECT_TRUE(*request);
+}
+
 TEST_F(Annotations, file_name_is_read_from_the_policy_directory) {
     write_text(root_ / "policies" / "web.json",
                R"({"ruleset":[{"handledAccessFs":["read_file","read_dir","execute"]}],)"

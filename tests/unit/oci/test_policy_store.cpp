@@ -1,5 +1,8 @@
 // Content-named policies and per-container records: poststop removes only what is nobody else's.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 
@@ -98,6 +101,9 @@ TEST_F(Store, ids_that_are_not_file_names_are_refused) {
 TEST_F(Store, records_round_trip) {
     ContainerRecord r = record("rt", "/run/landlock-hooks/policies/x.json");
     r.annotations = Json{{"io.landlock.rules", "rx:/bin"}};
+    r.runtime_root = "/run/runc";
+    r.creator_pid = 4242;
+    r.creator_start_time = 123456789;
     ASSERT_TRUE(write_record(settings_.store, r));
     auto read = read_record(settings_.store, "rt");
     ASSERT_TRUE(read) << read.error().what();
@@ -106,6 +112,160 @@ TEST_F(Store, records_round_trip) {
     auto missing = read_record(settings_.store, "absent");
     ASSERT_TRUE(missing);
     EXPECT_FALSE(*missing);
+}
+
+// Garbage collection: records of containers gone without a delete through landlock-runtime, and
+// policy files nobody's record names.
+class Gc : public Store {
+protected:
+    void SetUp() override {
+        Store::SetUp();
+        runtime_root_ = root_ / "runtime";
+        std::filesystem::create_directories(runtime_root_);
+    }
+    // A record as landlock-runtime writes it, for a container whose creator has exited.
+    ContainerRecord wrapper_record(const std::string& id, const std::string& policy) {
+        ContainerRecord r = record(id, policy);
+        r.stage = "landlock-runtime";
+        r.runtime_root = runtime_root_.string();
+        r.creator_pid = exited_pid();
+        r.creator_start_time = 1;
+        return r;
+    }
+    static std::int64_t exited_pid() {
+        const pid_t pid = ::fork();
+        if (pid == 0) ::_exit(0);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return pid;
+    }
+    GcSettings now(std::int64_t grace_s = 300) const { return {realtime_ns(), grace_s * 1000000000LL}; }
+    bool has_record(const std::string& id) const {
+        return std::filesystem::exists(settings_.store.containers + "/" + id + ".json");
+    }
+    void age(const std::string& path, int seconds) {
+        timespec times[2];
+        ::clock_gettime(CLOCK_REALTIME, &times[0]);
+        times[0].tv_sec -= seconds;
+        times[1] = times[0];
+        ASSERT_EQ(0, ::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW));
+    }
+    std::filesystem::path runtime_root_;
+};
+
+TEST_F(Gc, a_container_gone_from_the_runtime_loses_its_record_and_its_policy) {
+    auto path = store_policy(settings_.store, "{\"gone\":1}");
+    ASSERT_TRUE(path);
+    ASSERT_TRUE(write_record(settings_.store, wrapper_record("gone", *path)));
+    auto report = collect_garbage(settings_.store, now());
+    ASSERT_TRUE(report) << report.error().what();
+    EXPECT_EQ(std::vector<std::string>{"gone"}, report->removed_records);
+    EXPECT_EQ(std::vector<std::string>{*path}, report->removed_policies);
+    EXPECT_FALSE(has_record("gone"));
+    EXPECT_FALSE(std::filesystem::exists(*path));
+}
+
+TEST_F(Gc, a_container_the_runtime_still_holds_is_kept) {
+    auto path = store_policy(settings_.store, "{\"alive\":1}");
+    ASSERT_TRUE(path);
+    ASSERT_TRUE(write_record(settings_.store, wrapper_record("alive", *path)));
+    std::filesystem::create_directories(runtime_root_ / "alive");
+    auto report = collect_garbage(settings_.store, now(0));
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->removed_records.empty());
+    EXPECT_TRUE(report->removed_policies.empty());
+    EXPECT_TRUE(has_record("alive"));
+    EXPECT_TRUE(std::filesystem::exists(*path));
+}
+
+TEST_F(Gc, a_container_still_being_created_is_kept) {
+    // Its creator (the wrapper, become the runtime) runs: the runtime has not made its state yet.
+    auto path = store_policy(settings_.store, "{\"creating\":1}");
+    ASSERT_TRUE(path);
+    ContainerRecord r = wrapper_record("creating", *path);
+    r.creator_pid = ::getpid();
+    r.creator_start_time = process_start_time(::getpid()).value_or(0);
+    ASSERT_NE(0U, r.creator_start_time);
+    ASSERT_TRUE(write_record(settings_.store, r));
+    ASSERT_TRUE(collect_garbage(settings_.store, now(0)));
+    EXPECT_TRUE(has_record("creating"));
+    // The same pid with another start time is another process: the creator has gone.
+    r.creator_start_time += 1;
+    ASSERT_TRUE(write_record(settings_.store, r));
+    ASSERT_TRUE(collect_garbage(settings_.store, now(0)));
+    EXPECT_FALSE(has_record("creating"));
+}
+
+TEST_F(Gc, records_it_cannot_judge_are_kept) {
+    auto path = store_policy(settings_.store, "{\"unknown\":1}");
+    ASSERT_TRUE(path);
+    ContainerRecord hook = record("by-hook", *path);  // createRuntime's record: poststop releases it
+    ASSERT_TRUE(write_record(settings_.store, hook));
+    ContainerRecord elsewhere = wrapper_record("elsewhere", *path);
+    elsewhere.runtime_root = (root_ / "no-such-root").string();  // not in this mount namespace?
+    ASSERT_TRUE(write_record(settings_.store, elsewhere));
+    auto report = collect_garbage(settings_.store, now(0));
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->removed_records.empty());
+    EXPECT_TRUE(has_record("by-hook"));
+    EXPECT_TRUE(has_record("elsewhere"));
+    EXPECT_TRUE(std::filesystem::exists(*path));
+}
+
+TEST_F(Gc, a_shared_policy_stays_while_another_record_names_it) {
+    auto path = store_policy(settings_.store, "{\"shared\":1}");
+    ASSERT_TRUE(path);
+    ASSERT_TRUE(write_record(settings_.store, wrapper_record("gone", *path)));
+    ASSERT_TRUE(write_record(settings_.store, wrapper_record("alive", *path)));
+    std::filesystem::create_directories(runtime_root_ / "alive");
+    auto report = collect_garbage(settings_.store, now(0));
+    ASSERT_TRUE(report);
+    EXPECT_EQ(std::vector<std::string>{"gone"}, report->removed_records);
+    EXPECT_TRUE(report->removed_policies.empty());
+    EXPECT_TRUE(std::filesystem::exists(*path));
+}
+
+TEST_F(Gc, a_stray_policy_goes_after_the_grace_period_only) {
+    // A start that failed between the rewrite and the record left its policy to nobody.
+    auto stray = store_policy(settings_.store, "{\"stray\":1}");
+    auto fresh = store_policy(settings_.store, "{\"fresh\":1}");
+    auto used = store_policy(settings_.store, "{\"used\":1}");
+    ASSERT_TRUE(stray && fresh && used);
+    ASSERT_TRUE(write_record(settings_.store, record("user", *used)));
+    age(*stray, 600);
+    age(*used, 600);
+    const std::string temp =
+        settings_.store.policies + "/" + std::filesystem::path(*stray).filename().string() + ".tmp.1.1.1";
+    write_text(temp, "{");
+    age(temp, 600);
+    const std::string foreign = settings_.store.policies + "/README";  // not ours: never touched
+    write_text(foreign, "x");
+    age(foreign, 600);
+
+    auto report = collect_garbage(settings_.store, now(300));
+    ASSERT_TRUE(report) << report.error().what();
+    EXPECT_EQ(std::vector<std::string>{*stray}, report->removed_policies);
+    EXPECT_FALSE(std::filesystem::exists(*stray));
+    EXPECT_FALSE(std::filesystem::exists(temp));
+    EXPECT_TRUE(std::filesystem::exists(*fresh));
+    EXPECT_TRUE(std::filesystem::exists(*used));
+    EXPECT_TRUE(std::filesystem::exists(foreign));
+}
+
+TEST_F(Gc, is_due_once_per_interval_and_only_when_the_store_exists) {
+    EXPECT_FALSE(gc_due(settings_.store, realtime_ns(), 0));  // nothing stored yet: nothing to do
+    ASSERT_TRUE(store_policy(settings_.store, "{\"d\":1}"));
+    const std::int64_t minute = 60LL * 1000000000LL;
+    EXPECT_TRUE(gc_due(settings_.store, realtime_ns(), minute));
+    EXPECT_FALSE(gc_due(settings_.store, realtime_ns(), minute));
+    EXPECT_TRUE(gc_due(settings_.store, realtime_ns() + 2 * minute, minute));
+    EXPECT_TRUE(gc_due(settings_.store, realtime_ns(), 0));
+}
+
+TEST(ProcessStartTime, reads_this_process_and_not_a_missing_one) {
+    EXPECT_TRUE(process_start_time(::getpid()));
+    EXPECT_FALSE(process_start_time(0));
+    EXPECT_FALSE(process_start_time(-1));
 }
 
 }  // namespace

@@ -82,5 +82,28 @@ TEST(RuntimeCmdline, an_unknown_global_option_is_refused) {
     EXPECT_FALSE(parse_runtime_command({"runc", "--root"}));
 }
 
+TEST(RuntimeCmdline, the_global_root_is_kept) {
+    EXPECT_EQ("/run/containerd/runc/k8s.io",
+              parse({"runc", "--root", "/run/containerd/runc/k8s.io", "delete", "x"}).root.value_or(""));
+    EXPECT_EQ("/r", parse({"runc", "--root=/r", "create", "x"}).root.value_or(""));
+    EXPECT_EQ("/r", parse({"runc", "-root", "/r", "state", "x"}).root.value_or(""));
+    EXPECT_FALSE(parse({"runc", "run", "x"}).root);
+}
+
+TEST(RuntimeStateRoot, root_option_then_the_defaults_of_runc_and_crun) {
+    const auto with_root = parse({"runc", "--root", "/run/containerd/runc/moby", "create", "x"});
+    EXPECT_EQ("/run/containerd/runc/moby", runtime_state_root(with_root, "/usr/sbin/runc", true, nullptr, "/"));
+    const auto relative = parse({"crun", "--root", "state", "run", "x"});
+    EXPECT_EQ("/home/u/state", runtime_state_root(relative, "/usr/bin/crun", false, nullptr, "/home/u"));
+    const auto plain = parse({"runc", "run", "x"});
+    EXPECT_EQ("/run/runc", runtime_state_root(plain, "/usr/sbin/runc", true, "/run/user/0", "/"));
+    EXPECT_EQ("/run/crun", runtime_state_root(plain, "/usr/bin/crun", true, nullptr, "/"));
+    EXPECT_EQ("/run/user/1000/crun", runtime_state_root(plain, "/usr/bin/crun", false, "/run/user/1000", "/"));
+    // Unknown: another runtime, or rootless without XDG_RUNTIME_DIR. Such records are released by
+    // a delete through landlock-runtime only.
+    EXPECT_EQ("", runtime_state_root(plain, "/usr/bin/youki", true, nullptr, "/"));
+    EXPECT_EQ("", runtime_state_root(plain, "/usr/bin/crun", false, nullptr, "/"));
+}
+
 }  // namespace
 }  // namespace llh
