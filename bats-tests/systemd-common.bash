@@ -11,6 +11,7 @@ LLH_BUILD_DIR=${LLH_BUILD_DIR:-$LLH_REPO_ROOT/build}
 LANDLOCK_LAUNCH=${_llh_launch_given:-$LLH_BUILD_DIR/launch/landlock-launch}
 LLH_SYSTEMD_GENERATOR=${LLH_SYSTEMD_GENERATOR:-$LLH_BUILD_DIR/systemd/landlock-systemd-generator}
 LLH_SYSTEMD_HELPER=${LLH_SYSTEMD_HELPER:-$LLH_BUILD_DIR/systemd/landlock-systemd-helper}
+LLH_SYSTEMD_GUARD=${LLH_SYSTEMD_GUARD:-$LLH_BUILD_DIR/systemd/landlock-systemd-guard}
 LLH_GUARD_TEMPLATE=$LLH_REPO_ROOT/contrib/systemd/service.d/landlock-guard.conf.in
 LLH_USER_GUARD_TEMPLATE=$LLH_REPO_ROOT/contrib/systemd/user-service.d/landlock-guard.conf.in
 
@@ -24,7 +25,7 @@ require_systemd_namespace() {
     require_or_fail "a cgroup2 hierarchy is needed at /sys/fs/cgroup/unified" test -w /sys/fs/cgroup/unified
     require_landlock
     local binary
-    for binary in "$LANDLOCK_LAUNCH" "$LLH_SYSTEMD_GENERATOR" "$LLH_SYSTEMD_HELPER"; do
+    for binary in "$LANDLOCK_LAUNCH" "$LLH_SYSTEMD_GENERATOR" "$LLH_SYSTEMD_HELPER" "$LLH_SYSTEMD_GUARD"; do
         require_or_fail "$binary is not built (set LLH_BUILD_DIR)" test -x "$binary"
     done
 }
@@ -113,8 +114,8 @@ sd_unit() {
 sd_boot() {
     if [[ $SD_GUARD == 1 ]]; then
         mkdir -p "$SD_UNITS/service.d" "$SD_USER_UNITS/service.d"
-        sed "s|@HELPER@|$LLH_SYSTEMD_HELPER|" "$LLH_GUARD_TEMPLATE" >"$SD_UNITS/service.d/landlock-guard.conf"
-        sed "s|@HELPER@|$LLH_SYSTEMD_HELPER|" "$LLH_USER_GUARD_TEMPLATE" >"$SD_USER_UNITS/service.d/landlock-guard.conf"
+        sed "s|@GUARD@|$LLH_SYSTEMD_GUARD|" "$LLH_GUARD_TEMPLATE" >"$SD_UNITS/service.d/landlock-guard.conf"
+        sed "s|@GUARD@|$LLH_SYSTEMD_GUARD|" "$LLH_USER_GUARD_TEMPLATE" >"$SD_USER_UNITS/service.d/landlock-guard.conf"
     fi
     cat >"$SD_DIR/inner.sh" <<SCRIPT
 #!/bin/sh

@@ -35,11 +35,16 @@ run_generator() {
     [[ -z $(ls -A "$OUT/early" "$OUT/late" | grep -v ':$' || true) ]]
 }
 
-@test "generator: a user manager's output runs the helper with --user and no privilege prefix" {
+@test "generator: a user manager's output passes --user to the launcher, and no helper runs" {
     run run_generator env SYSTEMD_SCOPE=user
     assert_success
-    run grep -h '^ExecStartPre=' "$OUT/normal/dbus.service.d/zz-landlock.conf"
-    assert_output "ExecStartPre=/usr/libexec/landlock-hooks/landlock-systemd-helper --user %n"
+    run grep -h '^ExecStart' "$OUT/normal/dbus.service.d/zz-landlock.conf"
+    assert_line --index 0 "ExecStartPre="
+    assert_line --index 1 "ExecStart="
+    assert_line --index 2 --regexp '^ExecStart=/usr/bin/landlock-launch --unit %n --user --unit-rules .*/dbus.service:12 "LandlockPolicy=rx:/usr:/lib ro:/etc/dbus-1:/usr/share/dbus-1 rw:/run/dbus scope:signal" -- /usr/bin/dbus-daemon --system '
+    # mode:cgroup keeps the helper, without "!" in a user manager
+    run grep -h '^ExecStartPre=/' "$OUT/normal/podman.service.d/zz-landlock.conf"
+    assert_output --regexp '^ExecStartPre=/usr/libexec/landlock-hooks/landlock-systemd-helper --user %n /'
 }
 
 @test "generator: usage errors and an unwritable output directory" {
@@ -63,7 +68,97 @@ run_generator() {
     run env SYSTEMD_UNIT_PATH=$BATS_TEST_TMPDIR/units SYSTEMD_SCOPE=system LANDLOCK_SYSTEMD_HELPER_PATH=/h \
         "$LLH_SYSTEMD_GENERATOR" "$OUT/normal" "$OUT/early" "$OUT/late"
     assert_success
-    assert_output "landlock-systemd-generator: web.service: $BATS_TEST_TMPDIR/units/web.service:2: ExecStart=: an unterminated double quote (hint: close the quote, or escape it with a backslash)"
+    assert_output "landlock-systemd-generator: web.service: $BATS_TEST_TMPDIR/units/web.service:2: ExecStart=/bin/web \"unterminated: error: an unterminated double quote (hint: close the quote, or escape it with a backslash)"
     run cat "$OUT/normal/web.service.d/zz-landlock.conf"
-    assert_line "ExecStart=/h --refuse %n"
+    assert_line "ExecStart=/h --refuse %n --reason \"$BATS_TEST_TMPDIR/units/web.service:2: ExecStart=/bin/web \\\"unterminated: error: an unterminated double quote (hint: close the quote, or escape it with a backslash)\""
+}
+
+# landlockctl explain --unit: the generator's unit reading, from the unit path ($SYSTEMD_UNIT_PATH).
+explain_unit() {
+    SYSTEMD_UNIT_PATH=$BATS_TEST_TMPDIR/units "$LANDLOCKCTL" explain "$@"
+}
+
+@test "explain --unit: files in systemd's order, assignments in force, specifiers expanded, the mode, the policy" {
+    require_landlockctl
+    local U=$BATS_TEST_TMPDIR/units
+    mkdir -p "$U/paint@.service.d" "$U/paint@blue.service.d" "$U/service.d"
+    printf '[Unit]\nDescription=paint\n[Service]\nExecStart=@/bin/paint paint-%%i\nLandlockPolicy=ro:/etc/passwd\n' >"$U/paint@.service"
+    printf '[Service]\nLandlockPolicy=\nLandlockPolicy=rx:/usr ro:/etc/hostname\n' >"$U/paint@.service.d/10-reset.conf"
+    printf '[Service]\nX-LandlockPolicy=rw:/tmp/%%i-%%p bind:8080\n' >"$U/paint@blue.service.d/20-instance.conf"
+    printf '[Service]\nEnvironment=A=1\n' >"$U/service.d/05-all.conf"
+    run --separate-stderr explain_unit --unit paint@blue.service
+    assert_success
+    assert_equal "${lines[0]}" "Unit: paint@blue.service (system manager)"
+    assert_equal "${lines[1]}" "Files (in systemd's order):"
+    assert_equal "${lines[2]}" "  $U/paint@.service"
+    assert_equal "${lines[3]}" "  $U/service.d/05-all.conf"
+    assert_equal "${lines[4]}" "  $U/paint@.service.d/10-reset.conf"
+    assert_equal "${lines[5]}" "  $U/paint@blue.service.d/20-instance.conf"
+    assert_equal "${lines[6]}" "LandlockPolicy= in force:"
+    assert_equal "${lines[7]}" "  $U/paint@.service.d/10-reset.conf:3: LandlockPolicy=rx:/usr ro:/etc/hostname"
+    assert_equal "${lines[8]}" "  $U/paint@blue.service.d/20-instance.conf:2: X-LandlockPolicy=rw:/tmp/%i-%p bind:8080"
+    assert_equal "${lines[9]}" "      expanded: rw:/tmp/blue-paint bind:8080"
+    assert_equal "${lines[10]}" "Mode: native (mode:auto): every ExecStart=/ExecReload= runs through landlock-launch"
+    assert_line "Enforcement: fully enforced on Landlock ABI $(kernel_landlock_abi)"
+    assert_line "  /etc/hostname  file: read_file; masked on a file: read_dir"
+    assert_line "      from $U/paint@.service.d/10-reset.conf:3: LandlockPolicy=: item 2 \"ro:/etc/hostname\""
+    assert_line "  /tmp/blue-paint  missing (skipped: missing): write_file, read_file, read_dir, remove_dir, remove_file, make_char, make_dir, make_reg, make_sock, make_fifo, make_block, make_sym, refer, truncate, ioctl_dev"
+    assert_line "  8080: bind_tcp"
+    refute_output --partial "/etc/passwd"
+    assert_equal "$stderr" "$U/paint@blue.service.d/20-instance.conf:2: X-LandlockPolicy=: item 1 \"rw:/tmp/blue-paint\": warning: \"/tmp/blue-paint\" does not exist: the rule is skipped (hint: create it or fix the path; compat:hard refuses to start instead)"
+}
+
+@test "explain --unit: --json, --user with the user's specifiers, and a unit without a policy" {
+    require_landlockctl
+    local U=$BATS_TEST_TMPDIR/units
+    mkdir -p "$U"
+    printf '[Service]\nExecStart=/bin/sync\nLandlockPolicy=rx:/usr ro:%%h mode:native\n' >"$U/sync.service"
+    printf '[Service]\nExecStart=/bin/true\n' >"$U/plain.service"
+    HOME=/home/alice run --separate-stderr explain_unit --unit sync.service --user --json
+    assert_success
+    run jq -c '[.unit, .manager, .mode, .assignments[0].expanded, .policy.options.mode, (.policy.paths | map(.path))]' <<<"$output"
+    assert_output '["sync.service","user","native (mode:native): every ExecStart=/ExecReload= runs through landlock-launch","rx:/usr ro:/home/alice mode:native","native",["/usr","/home/alice"]]'
+    run explain_unit --unit plain.service
+    assert_success
+    assert_output "Unit: plain.service (system manager)
+LandlockPolicy=: not set: the service runs without a Landlock sandbox"
+}
+
+@test "explain --unit: what the generator would refuse, and names it cannot explain" {
+    require_landlockctl
+    local U=$BATS_TEST_TMPDIR/units
+    mkdir -p "$U/late.service.d"
+    printf '[Service]\nExecStart=/bin/web\nLandlockPolicy=rx:/usr\n' >"$U/late.service"
+    printf '[Service]\nExecStart=/bin/escape\n' >"$U/late.service.d/zzz.conf"
+    run --separate-stderr explain_unit --unit late.service
+    assert_failure 1
+    assert_equal "$(grep ': error: ' <<<"$stderr")" "$U/late.service.d/zzz.conf:2: ExecStart=/bin/escape: error: this command line would run without the Landlock policy (hint: the generator's zz-landlock.conf must be the last drop-in to set ExecStart=/ExecReload=; rename the later drop-in, and run systemctl daemon-reload)"
+    run explain_unit --unit 'paint@.service'
+    assert_failure 2
+    assert_output 'landlockctl explain: --unit: "paint@.service" is not the name of a service (hint: web.service, getty@tty1.service)'
+    run explain_unit --unit missing.service
+    assert_failure 1
+    assert_output "landlockctl explain: no unit file for missing.service in $U"
+}
+
+# landlock-launch's options for systemd lines, outside systemd (messages then go to stderr too).
+@test "landlock-launch --argv0 gives the command its argv[0]; --unit-rules carry FILE:LINE into messages" {
+    require_landlock_launch
+    require_landlock
+    run "$LANDLOCK_LAUNCH" --argv0 my-name --rules 'rx:/' -- /bin/sh -c 'echo "$0"; head -c 7 /proc/$$/cmdline'
+    assert_success
+    assert_output "my-name
+my-name"
+    run --separate-stderr "$LANDLOCK_LAUNCH" --unit web.service --unit-rules /u/web.service:3 'LandlockPolicy=rx:/usr rx:usr' \
+        --unit-rules /u/web.service.d/x.conf:2 'X-LandlockPolicy=bind:0' -- /bin/true
+    assert_failure 126
+    assert_equal "$stderr" 'landlock-launch: /u/web.service:3: LandlockPolicy=: item 2 "rx:usr": error: relative path "usr" (hint: paths are absolute, as the workload sees them: "/usr")
+landlock-launch: /u/web.service.d/x.conf:2: X-LandlockPolicy=: item 1 "bind:0": error: port 0 is not a port a rule can name (hint: TCP ports are 1 to 65535 (binding port 0 lets the kernel choose one))
+landlock-launch: web.service: the Landlock policy has errors, so the service does not start'
+    run "$LANDLOCK_LAUNCH" --unit web.service -- /bin/true
+    assert_failure 2
+    assert_line "landlock-launch: --unit and --unit-rules go together, without --policy, --policy-fd or --rules"
+    run "$LANDLOCK_LAUNCH" --unit web.service --unit-rules /u/web.service:3 -- /bin/true
+    assert_failure 2
+    assert_line 'landlock-launch: --unit-rules: "--" is not KEY=VALUE'
 }

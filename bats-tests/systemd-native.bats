@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # LandlockPolicy= in unit files, native mode, against a real systemd 252 running as PID 1 of
-# private namespaces: the generator, the ExecStartPre= helper, landlock-launch and the guard.
+# private namespaces: the generator, landlock-launch (which checks and enforces the policy in the
+# service's command lines), the helper (refusals, mode:cgroup) and the guard.
 
 load systemd-common
 
@@ -48,9 +49,12 @@ python3 $SD_OUT/bind.py 8080 >$SD_OUT/bind-8080 2>&1; python3 $SD_OUT/bind.py 90
     assert_equal "$(cat "$SD_OUT/denied")" "cat: /etc/passwd: Permission denied"
     assert_equal "$(cat "$SD_OUT/bind-8080")" "Permission denied"
     assert_equal "$(cat "$SD_OUT/bind-9090")" "bound"
-    # The helper said what the service got, in the unit's journal.
+    # The launcher said what the service got, in the unit's journal.
     run sd_journal -u web.service
-    assert_line "web.service: Landlock policy from /run/systemd/system/web.service:6: fully enforced on Landlock ABI 7; 3 path rules, 1 port rules, written to /run/landlock-hooks/units/web.service.json"
+    assert_line "web.service: Landlock policy from /run/systemd/system/web.service:6: fully enforced on Landlock ABI 7; 3 path rules, 1 port rules"
+    # Native mode runs no ExecStartPre= process: not the helper, and not the guard either.
+    run sd systemctl show -p ExecStartPre --value web.service
+    assert_output ""
 }
 
 @test "systemd: ExecReload= runs sandboxed too" {
@@ -100,7 +104,7 @@ UNIT
     assert_equal "$(cat "$SD_OUT/hostname")" ""
     assert_equal "$(cat "$SD_OUT/os-release")" ""
     run sd_journal -u order.service
-    assert_line "order.service: Landlock policy from /run/systemd/system/order.service.d/20-reset.conf:3, /run/systemd/system/order.service.d/30-add.conf:3: fully enforced on Landlock ABI 7; 6 path rules, 0 port rules, written to /run/landlock-hooks/units/order.service.json"
+    assert_line "order.service: Landlock policy from /run/systemd/system/order.service.d/20-reset.conf:3, /run/systemd/system/order.service.d/30-add.conf:3: fully enforced on Landlock ABI 7; 6 path rules, 0 port rules"
 }
 
 @test "systemd: X-LandlockPolicy= sandboxes without systemd's unknown-key warning" {
@@ -129,7 +133,7 @@ DefaultDependencies=no
 [Service]
 Type=oneshot
 ExecStart=/bin/sh -c 'echo %i >$SD_OUT/%i/mine; echo %i >$SD_OUT/red/theirs; echo %p >$SD_OUT/%I/prefix; true'
-LandlockPolicy=rx:/usr rw:$SD_OUT/%i ro:%t/landlock-hooks/units/%n.json
+LandlockPolicy=rx:/usr rw:$SD_OUT/%i ro:%t/%N-100%%
 UNIT
     sd_boot
     run sd systemctl start paint@blue.service
@@ -137,9 +141,9 @@ UNIT
     assert_equal "$(cat "$SD_OUT/blue/mine")" "blue"
     assert_equal "$(cat "$SD_OUT/blue/prefix")" "paint"
     [[ ! -e $SD_OUT/red/theirs ]] || fail "the red directory was writable from paint@blue"
-    run sd cat /run/landlock-hooks/units/paint@blue.service.json
-    assert_output --partial "\"$SD_OUT/blue\""
-    assert_output --partial "\"/run/landlock-hooks/units/paint@blue.service.json\""
+    # systemd expanded the specifiers of the launcher's command line for the instance
+    run sd_journal -u paint@blue.service
+    assert_line --partial 'LandlockPolicy=: item 3 "ro:/run/paint@blue-100%": "/run/paint@blue-100%" does not exist'
 }
 
 @test "systemd: ExecStart= prefixes keep their meaning through the launcher" {
@@ -152,10 +156,10 @@ Environment=WHO=expanded
 ExecStart=-/bin/sh -c 'echo ran >$SD_OUT/dash; exit 3'
 ExecStart=:/bin/sh -c 'echo "\$1" >$SD_OUT/colon' sh \$WHO
 ExecStart=/bin/sh -c 'echo \$WHO >$SD_OUT/plain'
-ExecStart=@/bin/sh my-argv0 -c 'echo \$0 >$SD_OUT/at'
+ExecStart=@/bin/sh my-argv0 -c 'echo \$0 >$SD_OUT/at; xargs -0 -n1 </proc/\$\$\$\$/cmdline | head -n1 >$SD_OUT/cmdline'
 ExecStart=+/bin/sh -c 'cat /etc/passwd 2>$SD_OUT/plus >$SD_OUT/o1; true'
 ExecStart=/bin/echo one ; /bin/sh -c 'echo "two; three" >$SD_OUT/semicolon'
-LandlockPolicy=rx:/usr rw:$SD_OUT
+LandlockPolicy=rx:/usr rw:$SD_OUT ro:/proc
 UNIT
     sd_boot
     run sd systemctl start prefixes.service
@@ -163,7 +167,8 @@ UNIT
     assert_equal "$(cat "$SD_OUT/dash")" "ran"
     assert_equal "$(cat "$SD_OUT/colon")" '$WHO'      # ":": systemd expands no variable
     assert_equal "$(cat "$SD_OUT/plain")" "expanded"
-    assert_equal "$(cat "$SD_OUT/at")" "/bin/sh"      # "@": the launcher gets argv[0]; see the README
+    assert_equal "$(cat "$SD_OUT/at")" "my-argv0"     # "@": the launcher's --argv0
+    assert_equal "$(cat "$SD_OUT/cmdline")" "my-argv0"  # what the kernel holds, not only $0
     assert_equal "$(cat "$SD_OUT/plus")" "cat: /etc/passwd: Permission denied"  # "+" still sandboxed
     assert_equal "$(cat "$SD_OUT/semicolon")" "two; three"
 }
@@ -192,15 +197,15 @@ UNIT
     run sd systemctl start hard.service
     assert_failure
     run sd_journal -u hard.service
-    assert_line '/run/systemd/system/hard.service:6: LandlockPolicy=: item 3 "ro:/nonexistent/dir": error: "/nonexistent/dir" does not exist for this service: No such file or directory (hint: create it, make it visible to the service (BindPaths=, ProtectSystem=), or use compat:best-effort to skip missing paths)'
+    assert_line '/run/systemd/system/hard.service:6: LandlockPolicy=: item 3 "ro:/nonexistent/dir": error: "/nonexistent/dir" does not exist (compat:hard): No such file or directory (hint: create it, fix the path, or use compat:best-effort to skip missing paths)'
     run sd systemctl start soft.service
     assert_success
     assert_equal "$(cat "$SD_OUT/soft")" "started"
     run sd_journal -u soft.service
-    assert_line --partial 'soft.service:6: LandlockPolicy=: item 3 "ro:/nonexistent/dir": warning: "/nonexistent/dir" does not exist for this service'
+    assert_line '/run/systemd/system/soft.service:6: LandlockPolicy=: item 3 "ro:/nonexistent/dir": "/nonexistent/dir" does not exist: the rule is skipped'
 }
 
-@test "systemd: the helper checks paths in the service's own mount namespace" {
+@test "systemd: the launcher checks paths in the service's own mount namespace" {
     # TemporaryFileSystem= hides /opt's contents from the service only; BindReadOnlyPaths= brings
     # one directory back. The policy names both: only the bound one exists for the service.
     mkdir -p "$SD_DIR/bound"
@@ -299,7 +304,7 @@ LandlockPolicy=rx:/usr
 UNIT
     sd_boot
     run sd cat /run/systemd/generator/broken.service.d/zz-landlock.conf
-    assert_line "ExecStart=$LLH_SYSTEMD_HELPER --refuse %n"
+    assert_line --partial "ExecStart=$LLH_SYSTEMD_HELPER --refuse %n --reason "
     run sd systemctl start broken.service
     assert_failure
     run sd_journal -u broken.service
@@ -327,10 +332,8 @@ UNIT
     assert_equal "$(sd cat "/run/user/$uid/out-allowed")" "$(cat /etc/hostname)"
     assert_equal "$(sd cat "/run/user/$uid/out-denied")" "cat: /etc/passwd: Permission denied"
     assert_equal "$(sd cat "/run/user/$uid/out-t")" "/run/user/$uid"
-    run sd stat -c '%U %a' "/run/user/$uid/landlock-hooks/units/mine.service.json"
-    assert_output "$LLH_TEST_USER 644"
     run sd_journal _UID="$uid" USER_UNIT=mine.service
-    assert_line "mine.service: Landlock policy from /run/systemd/user/mine.service:6: fully enforced on Landlock ABI 7; 3 path rules, 0 port rules, written to /run/user/$uid/landlock-hooks/units/mine.service.json"
+    assert_line "mine.service: Landlock policy from /run/systemd/user/mine.service:6: fully enforced on Landlock ABI 7; 3 path rules, 0 port rules"
 }
 
 @test "systemd: a bad user unit policy fails systemctl --user start" {
@@ -349,4 +352,47 @@ UNIT
     assert_failure
     run sd_journal _UID="$(id -u "$LLH_TEST_USER")"
     assert_output --partial '/run/systemd/user/badmine.service:6: LandlockPolicy=: item 2 "connect:0": error: port 0'
+}
+
+@test "systemd: a refusal reaches the journal even when the service's stderr does not" {
+    probe_unit quietbad "rx:/usr rx:relative" "echo ran >$SD_OUT/quietbad"
+    sd_unit quietbad.service.d/stderr.conf <<'UNIT'
+[Service]
+StandardError=null
+StandardOutput=null
+UNIT
+    sd_boot
+    run sd systemctl start quietbad.service
+    assert_failure
+    [[ ! -e $SD_OUT/quietbad ]] || fail "the service ran"
+    run sd_journal -u quietbad.service
+    assert_line '/run/systemd/system/quietbad.service:6: LandlockPolicy=: item 2 "rx:relative": error: relative path "relative" (hint: paths are absolute, as the workload sees them: "/relative")'
+    assert_line "quietbad.service: the Landlock policy has errors, so the service does not start"
+    run sd systemctl status quietbad.service
+    assert_output --partial 'quietbad.service:6: LandlockPolicy=: item 2 "rx:relative": error: relative path'
+}
+
+@test "systemd: the unit's own ExecStartPre= lines still run, the guard's does not" {
+    probe_unit pre "rx:/usr rw:$SD_OUT" "cat /etc/passwd 2>$SD_OUT/pre-main >$SD_OUT/o1; true"
+    sd_unit pre.service.d/10-pre.conf <<UNIT
+[Service]
+ExecStartPre=/bin/sh -c 'echo %n >$SD_OUT/pre'
+UNIT
+    sd_boot
+    run sd systemctl start pre.service
+    assert_success
+    assert_equal "$(cat "$SD_OUT/pre")" "pre.service"
+    assert_equal "$(cat "$SD_OUT/pre-main")" "cat: /etc/passwd: Permission denied"
+    run sd systemctl show -p ExecStartPre --value pre.service
+    refute_output --partial -- "--guard"
+}
+
+@test "systemd: mode:cgroup keeps the ExecStartPre= helper, which refuses it in this build" {
+    probe_unit cg "rx:/usr rw:$SD_OUT mode:cgroup" "echo ran >$SD_OUT/cg"
+    sd_boot
+    run sd systemctl start cg.service
+    assert_failure
+    [[ ! -e $SD_OUT/cg ]] || fail "the service ran"
+    run sd_journal -u cg.service
+    assert_line '/run/systemd/system/cg.service:6: LandlockPolicy=: error: mode:cgroup needs cgroup mode (BPF LSM), which this build does not provide yet (hint: use mode:native or mode:auto; a service never starts less sandboxed than it asked)'
 }

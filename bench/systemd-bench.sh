@@ -2,9 +2,12 @@
 # LandlockPolicy= costs, measured against a real systemd 252 (PID 1 of private namespaces, as in
 # bats-tests/systemd-common.bash, with the same masks so that nothing touches the host):
 #  1. added wall time of `systemctl start` of a oneshot /bin/true unit: plain without the guard
-#     installed, plain with the guard (what every service pays once landlock-hooks is installed),
-#     and with a 10-rule LandlockPolicy= (helper + guard + launcher). Medians over RUNS starts
-#     (default 20), variants taking turns within each round; ratios to the plain start.
+#     installed; plain with one `ExecStartPre=/bin/true` (what systemd charges for any extra
+#     process in a start, the floor of an ExecStartPre= helper); plain with the guard (what every
+#     service the generator has not seen pays once landlock-hooks is installed); and with a
+#     10-rule LandlockPolicy= (native mode: the launcher in ExecStart=, no ExecStartPre=; the guard
+#     drop-in is installed but reset by the generator's). Medians over RUNS starts (default 20),
+#     variants taking turns within each round; ratios to the plain start.
 #  2. landlock-systemd-generator over 500 unit files (50 with LandlockPolicy=, 100 drop-ins):
 #     median of RUNS runs.
 # Usage: bench/systemd-bench.sh [BUILD_DIR]
@@ -79,26 +82,30 @@ for variant in plain landlock; do
     } >"$SD_UNITS/bench-$variant.service"
 done
 cp "$SD_UNITS/bench-plain.service" "$SD_UNITS/bench-guarded.service"
+printf '[Unit]\nDefaultDependencies=no\n[Service]\nType=oneshot\nExecStartPre=/bin/true\nExecStart=/bin/true\n' \
+    >"$SD_UNITS/bench-pre.service"
 # The guard only for bench-guarded and bench-landlock, as a per-unit drop-in, so that the plain
 # unit shows what a machine without landlock-hooks pays.
 for unit in bench-guarded bench-landlock; do
     mkdir -p "$SD_UNITS/$unit.service.d"
-    sed "s|@HELPER@|$LLH_SYSTEMD_HELPER|" "$LLH_GUARD_TEMPLATE" >"$SD_UNITS/$unit.service.d/landlock-guard.conf"
+    sed "s|@GUARD@|$LLH_SYSTEMD_GUARD|" "$LLH_GUARD_TEMPLATE" >"$SD_UNITS/$unit.service.d/landlock-guard.conf"
 done
 sd_boot
-for variant in plain guarded landlock; do sd systemctl start "bench-$variant.service"; done  # warm up
-for variant in plain guarded landlock; do : >"$BATS_TEST_TMPDIR/$variant.us"; done
+for variant in plain pre guarded landlock; do sd systemctl start "bench-$variant.service"; done  # warm up
+for variant in plain pre guarded landlock; do : >"$BATS_TEST_TMPDIR/$variant.us"; done
 for _ in $(seq 1 "$RUNS"); do
-    for variant in plain guarded landlock; do
+    for variant in plain pre guarded landlock; do
         start=$(now_us)
         sd systemctl start "bench-$variant.service"
         echo $(($(now_us) - start)) >>"$BATS_TEST_TMPDIR/$variant.us"
     done
 done
 plain=$(median_ms "$BATS_TEST_TMPDIR/plain.us")
+pre=$(median_ms "$BATS_TEST_TMPDIR/pre.us")
 guarded=$(median_ms "$BATS_TEST_TMPDIR/guarded.us")
 landlock=$(median_ms "$BATS_TEST_TMPDIR/landlock.us")
 echo "systemctl start of a oneshot /bin/true, median of $RUNS (each through nsenter):"
 echo "  plain, no landlock-hooks:      $plain ms"
+echo "  plain + ExecStartPre=/bin/true: $pre ms (ratio $(awk -v a="$pre" -v b="$plain" 'BEGIN{printf "%.2f", a/b}'))"
 echo "  plain, with the guard drop-in: $guarded ms (ratio $(awk -v a="$guarded" -v b="$plain" 'BEGIN{printf "%.2f", a/b}'))"
 echo "  LandlockPolicy= (10 rules):    $landlock ms (ratio $(awk -v a="$landlock" -v b="$plain" 'BEGIN{printf "%.2f", a/b}'); target < 1.10)"

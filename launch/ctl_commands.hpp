@@ -26,6 +26,8 @@ struct ExplainOptions {
     PolicySources sources;
     std::string root;
     bool json = false;
+    std::string unit;   // --unit: a systemd service's LandlockPolicy= instead of the sources
+    bool user = false;  // --user: the unit is the calling user's manager's
 };
 
 struct RunOptions {
@@ -40,6 +42,7 @@ struct FeaturesOptions {
 
 int check_command(const CheckOptions& options);
 int explain_command(const ExplainOptions& options);
+int explain_unit_command(const ExplainOptions& options);  // explain --unit
 int run_command(const RunOptions& options);
 int features_command(const FeaturesOptions& options);
 

@@ -1,5 +1,8 @@
 // landlockctl explain: the policy as this kernel will enforce it, per path and port, with what
 // was dropped and why. Human output or one JSON object (--json).
+// explain --unit UNIT: the same for a systemd service, read with the generator's own code
+// (systemd/): the files in systemd's order, the LandlockPolicy= assignments in force, their
+// specifiers expanded for the unit, and the mode it runs in.
 #include <fcntl.h>
 
 #include <cstdio>
@@ -10,6 +13,12 @@
 #include "launch/ctl_common.hpp"
 #include "libpolicy/access.hpp"
 #include "native/landlock.hpp"
+#include "systemd/generator.hpp"
+#include "systemd/search_path.hpp"
+#include "systemd/unit_file.hpp"
+#include "systemd/unit_name.hpp"
+#include "systemd/unit_policy.hpp"
+#include "systemd/unit_settings.hpp"
 
 namespace llh::ctl {
 namespace {
@@ -203,6 +212,42 @@ void print_human(const Json& out) {
     std::fputs(text.c_str(), stdout);
 }
 
+// Judges `policy` on this kernel and prints it; the exit status of explain.
+int explain_policy(const Policy& policy, const ExplainOptions& options, const std::string& sources, int root_fd,
+                   Diagnostics& diagnostics, Json* wrapper) {
+    const LandlockSupport& support = landlock_support();
+    const KernelEvaluation evaluation =
+        evaluate_on_kernel(policy, support.abi, root_fd, options.root, sources, diagnostics);
+    print_diagnostics(diagnostics);
+
+    const Json out = explanation(evaluation, support);
+    if (options.json) {
+        Json whole = wrapper != nullptr ? *wrapper : out;
+        if (wrapper != nullptr) whole["policy"] = out;
+        std::printf("%s\n", whole.dump(2).c_str());
+    } else {
+        print_human(out);
+    }
+    return evaluation.refused || diagnostics.has_errors() ? kExitPolicy : kExitOk;
+}
+
+int policy_errors(const Diagnostics& diagnostics) {
+    print_diagnostics(diagnostics);
+    std::fprintf(stderr, "%s, %s\n", plural(count_severity(diagnostics, Severity::error), "error").c_str(),
+                 plural(count_severity(diagnostics, Severity::warning), "warning").c_str());
+    return kExitPolicy;
+}
+
+// The mode a unit runs in with this build, as the generator arranges it.
+std::string unit_mode(const std::string& written) {
+    if (written == "cgroup" || written == "both") {
+        return "mode:" + written + ": the ExecStartPre= helper refuses to start the unit (cgroup mode is not in this "
+               "build)";
+    }
+    return "native (" + (written.empty() ? std::string("mode:auto") : "mode:" + written) +
+           "): every ExecStart=/ExecReload= runs through landlock-launch";
+}
+
 }  // namespace
 
 int explain_command(const ExplainOptions& options) {
@@ -213,25 +258,108 @@ int explain_command(const ExplainOptions& options) {
     }
     Diagnostics diagnostics;
     const auto policy = load_policy(options.sources, diagnostics);
-    if (!policy) {
-        print_diagnostics(diagnostics);
-        std::fprintf(stderr, "%s, %s\n", plural(count_severity(diagnostics, Severity::error), "error").c_str(),
-                     plural(count_severity(diagnostics, Severity::warning), "warning").c_str());
+    if (!policy) return policy_errors(diagnostics);
+    return explain_policy(*policy, options, describe_sources(options.sources),
+                          root->valid() ? root->get() : AT_FDCWD, diagnostics, nullptr);
+}
+
+int explain_unit_command(const ExplainOptions& options) {
+    using namespace llh::sd;
+    if (!options.sources.files.empty() || options.sources.rules || !options.root.empty()) {
+        std::fprintf(stderr, "landlockctl explain: --unit reads the policy from the unit: no --policy, --rules or --root\n");
+        return kExitUsage;
+    }
+    const auto name = parse_unit_name(options.unit);
+    if (!name || name->type != "service" || name->is_template) {
+        std::fprintf(stderr, "landlockctl explain: --unit: \"%s\" is not the name of a service (hint: web.service, "
+                             "getty@tty1.service)\n", options.unit.c_str());
+        return kExitUsage;
+    }
+    const Scope scope = options.user ? Scope::user : Scope::system;
+    const SearchPath path = unit_search_path(scope);
+    const UnitIndex index(path);
+    const auto fragment = index.fragment(*name);
+    if (!fragment) {
+        std::string where;
+        for (const std::string& directory : path.directories) where += (where.empty() ? "" : ":") + directory;
+        std::fprintf(stderr, "landlockctl explain: no unit file for %s in %s\n", options.unit.c_str(), where.c_str());
         return kExitPolicy;
     }
-    const LandlockSupport& support = landlock_support();
-    const KernelEvaluation evaluation = evaluate_on_kernel(
-        *policy, support.abi, root->valid() ? root->get() : AT_FDCWD, options.root,
-        describe_sources(options.sources), diagnostics);
-    print_diagnostics(diagnostics);
-
-    const Json out = explanation(evaluation, support);
-    if (options.json) {
-        std::printf("%s\n", out.dump(2).c_str());
-    } else {
-        print_human(out);
+    if (fragment->masked) {
+        std::printf("%s is masked: it does not start\n", options.unit.c_str());
+        return kExitOk;
     }
-    return evaluation.refused || diagnostics.has_errors() ? kExitPolicy : kExitOk;
+    // The files as systemd reads them, without the generator's own drop-in: it sets no policy,
+    // and it is what this command predicts.
+    std::vector<std::string> paths{fragment->path};
+    for (const std::string& dropin : index.dropins(*name)) {
+        if (dropin.substr(dropin.rfind('/') + 1) != kDropinName) paths.push_back(dropin);
+    }
+    std::vector<UnitFile> files;
+    for (const std::string& file_path : paths) {
+        auto file = read_unit_file(file_path);
+        if (!file) {
+            std::fprintf(stderr, "landlockctl explain: %s\n", file.error().what().c_str());
+            return kExitPolicy;
+        }
+        files.push_back(std::move(*file));
+    }
+    const UnitSettings settings = merge_settings(files);
+    const ManagerContext manager = current_manager_context(scope);
+
+    Json unit_json;
+    unit_json["unit"] = options.unit;
+    unit_json["manager"] = options.user ? "user" : "system";
+    unit_json["files"] = paths;
+    Json assignments = Json::array();
+    for (const Located& assignment : settings.policy) {
+        auto expanded = expand_specifiers(assignment.value, *name, manager);
+        assignments.push_back({{"where", assignment.where()},
+                               {"key", assignment.key},
+                               {"value", assignment.value},
+                               {"expanded", expanded ? *expanded : std::string()}});
+    }
+    unit_json["assignments"] = assignments;
+    if (!settings.sets_policy()) {
+        unit_json["mode"] = "none";
+        if (options.json) {
+            std::printf("%s\n", unit_json.dump(2).c_str());
+        } else {
+            std::printf("Unit: %s (%s manager)\n", options.unit.c_str(), options.user ? "user" : "system");
+            std::printf("LandlockPolicy=: not set: the service runs without a Landlock sandbox\n");
+        }
+        return kExitOk;
+    }
+    const std::string mode = unit_mode(written_mode(settings.policy));
+    unit_json["mode"] = mode;
+    if (!options.json) {
+        std::string text = "Unit: " + options.unit + " (" + (options.user ? "user" : "system") + " manager)\n";
+        text += "Files (in systemd's order):\n";
+        for (const std::string& file_path : paths) text += "  " + file_path + "\n";
+        text += "LandlockPolicy= in force:\n";
+        for (const auto& assignment : assignments) {
+            text += "  " + assignment["where"].get<std::string>() + ": " + assignment["key"].get<std::string>() + "=" +
+                    assignment["value"].get<std::string>() + "\n";
+            if (assignment["expanded"] != assignment["value"] && !assignment["expanded"].get<std::string>().empty()) {
+                text += "      expanded: " + assignment["expanded"].get<std::string>() + "\n";
+            }
+        }
+        text += "Mode: " + mode + "\n";
+        std::fputs(text.c_str(), stdout);
+        std::fflush(stdout);
+    }
+
+    // What the generator would refuse (command lines it cannot route, later drop-ins), then the
+    // policy as landlock-launch compiles it.
+    Diagnostics diagnostics;
+    GeneratorConfig config;
+    config.scope = scope;
+    config.launcher = "landlock-launch";
+    config.helper = "landlock-systemd-helper";
+    if (auto rendered = render_dropin(options.unit, files, config); !rendered) diagnostics.append(rendered.error());
+    const auto policy = policy_from_assignments(settings.policy, *name, manager, unit_include_loader(), diagnostics);
+    if (!policy) return policy_errors(diagnostics);
+    return explain_policy(*policy, options, options.unit, AT_FDCWD, diagnostics, &unit_json);
 }
 
 }  // namespace llh::ctl

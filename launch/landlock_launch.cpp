@@ -1,6 +1,15 @@
 // landlock-launch: loads a policy, restricts itself with Landlock, then becomes the command.
 // It is bind-mounted into containers, so it is static and small: hand-written argument parsing,
 // stdio only. Fail closed: whatever goes wrong before execvp(), the command does not run.
+//
+// With --unit it is a systemd service's ExecStart=/ExecReload= in native mode (the generator
+// writes that line): it compiles the unit's LandlockPolicy= assignments, given with their
+// FILE:LINE by --unit-rules, in the service's own mount namespace (ProtectSystem=, BindPaths=
+// apply), and says what it did or why it refused in the unit's journal, whatever StandardError=
+// says. This replaces an ExecStartPre= helper, which would cost a process start of its own.
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,7 +22,9 @@
 #include <vector>
 
 #include "launch/policy_sources.hpp"
+#include "libpolicy/unique_fd.hpp"
 #include "native/landlock.hpp"
+#include "systemd/unit_policy.hpp"
 
 namespace {
 
@@ -22,17 +33,72 @@ constexpr int kExitCannotRun = 126;  // as a shell says of a command it found bu
 constexpr int kExitNotFound = 127;
 
 constexpr const char* kUsage =
-    "usage: landlock-launch [--policy FILE]... [--policy-fd N] [--rules STRING] [--quiet] -- CMD [ARGS...]\n";
+    "usage: landlock-launch [--policy FILE]... [--policy-fd N] [--rules STRING] [--quiet] [--argv0 NAME] -- CMD [ARGS...]\n"
+    "       landlock-launch --unit UNIT [--user] --unit-rules FILE:LINE KEY=VALUE... [--argv0 NAME] -- CMD [ARGS...]\n";
 
 struct Arguments {
     llh::PolicySources sources;
     bool quiet = false;
-    std::vector<char*> command;  // argv of CMD, null-terminated
+    std::string argv0;                          // --argv0: argv[0] of CMD ("" = CMD itself)
+    std::string unit;                           // --unit: a systemd service's name
+    bool user = false;                          // --user: of a user manager
+    std::vector<llh::sd::LabeledValue> unit_rules;  // --unit-rules
+    std::vector<char*> command;                 // argv of CMD, null-terminated
 };
 
 void say(const std::string& line) {
     std::fprintf(stderr, "landlock-launch: %s\n", line.c_str());
 }
+
+// The unit's journal, written with the native protocol (systemd-journald.socket(8)) so that the
+// launcher stays static. journald adds _SYSTEMD_UNIT from our cgroup; UNIT=/USER_UNIT= and
+// OBJECT_SYSTEMD_(USER_)UNIT= are what the helper writes, for the same journalctl matches.
+class UnitJournal {
+public:
+    UnitJournal(std::string unit, bool user) : unit_(std::move(unit)), user_(user), stderr_is_journal_(stderr_is_journal()) {}
+
+    enum Priority { error = 3, warning = 4, info = 6 };
+
+    void log(Priority priority, const std::string& message) const {
+        const bool sent = send(priority, message);
+        // Without a journal (or when it refused), stderr is all there is; when stderr is the
+        // journal stream already, a second copy would only duplicate the line.
+        if (!sent || !stderr_is_journal_) say(message);
+    }
+
+private:
+    static bool stderr_is_journal() {
+        const char* stream = std::getenv("JOURNAL_STREAM");
+        if (stream == nullptr) return false;
+        unsigned long long device = 0, inode = 0;
+        if (std::sscanf(stream, "%llu:%llu", &device, &inode) != 2) return false;
+        struct stat st {};
+        return ::fstat(STDERR_FILENO, &st) == 0 && st.st_dev == device && st.st_ino == inode;
+    }
+
+    bool send(Priority priority, const std::string& message) const {
+        std::string one_line = message;
+        for (char& c : one_line) {
+            if (c == '\n') c = ' ';
+        }
+        const char* unit_key = user_ ? "USER_UNIT=" : "UNIT=";
+        const char* object_key = user_ ? "OBJECT_SYSTEMD_USER_UNIT=" : "OBJECT_SYSTEMD_UNIT=";
+        const std::string datagram = "MESSAGE=" + one_line + "\nPRIORITY=" + std::to_string(priority) +
+                                     "\nSYSLOG_IDENTIFIER=landlock-launch\n" + unit_key + unit_ + "\n" + object_key +
+                                     unit_ + "\nLANDLOCK_UNIT=" + unit_ + "\n";
+        llh::UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        if (!fd.valid()) return false;
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::strncpy(address.sun_path, "/run/systemd/journal/socket", sizeof(address.sun_path) - 1);
+        return ::sendto(fd.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address),
+                        sizeof(address)) == static_cast<ssize_t>(datagram.size());
+    }
+
+    std::string unit_;
+    bool user_;
+    bool stderr_is_journal_;
+};
 
 int usage_error(const std::string& why) {
     say(why);
@@ -68,6 +134,20 @@ int parse_arguments(int argc, char** argv, Arguments& out) {
             out.quiet = true;
             continue;
         }
+        if (arg == "--user") {
+            out.user = true;
+            continue;
+        }
+        if (arg == "--unit-rules") {
+            // Two words: where the assignment is, and "KEY=VALUE" as the unit file says it.
+            if (i + 2 >= argc) return usage_error("--unit-rules needs FILE:LINE and KEY=VALUE");
+            const std::string where = argv[++i];
+            const std::string assignment = argv[++i];
+            const std::size_t equals = assignment.find('=');
+            if (equals == std::string::npos) return usage_error("--unit-rules: \"" + assignment + "\" is not KEY=VALUE");
+            out.unit_rules.push_back({where + ": " + assignment.substr(0, equals + 1), assignment.substr(equals + 1)});
+            continue;
+        }
         std::string value;
         int matched = 0;
         if ((matched = value_of(arg, "--policy", value)) != 0) {
@@ -82,6 +162,12 @@ int parse_arguments(int argc, char** argv, Arguments& out) {
             }
             if (out.sources.fd) return usage_error("--policy-fd given twice");
             out.sources.fd = fd;
+        } else if ((matched = value_of(arg, "--argv0", value)) != 0) {
+            if (matched < 0) return usage_error("--argv0 needs a NAME");
+            out.argv0 = value;
+        } else if ((matched = value_of(arg, "--unit", value)) != 0) {
+            if (matched < 0) return usage_error("--unit needs a UNIT name");
+            out.unit = value;
         } else if ((matched = value_of(arg, "--rules", value)) != 0) {
             if (matched < 0) return usage_error("--rules needs a rule STRING");
             if (out.sources.rules) return usage_error("--rules given twice: put every rule in one string");
@@ -93,7 +179,12 @@ int parse_arguments(int argc, char** argv, Arguments& out) {
         }
     }
     if (i >= argc) return usage_error("no command to run");
-    if (out.sources.files.empty() && !out.sources.fd && !out.sources.rules) {
+    const bool other_sources = !out.sources.files.empty() || out.sources.fd || out.sources.rules;
+    if (!out.unit.empty() || !out.unit_rules.empty()) {
+        if (out.unit.empty() || out.unit_rules.empty() || other_sources) {
+            return usage_error("--unit and --unit-rules go together, without --policy, --policy-fd or --rules");
+        }
+    } else if (!other_sources) {
         return usage_error("no policy: give --policy FILE, --policy-fd N or --rules STRING");
     }
     for (; i < argc; ++i) out.command.push_back(argv[i]);
@@ -111,13 +202,87 @@ std::string with_hint(const llh::Diagnostic& diagnostic) {
     return out;
 }
 
+std::string not_started_text(const std::string& command) { return "\"" + command + "\" was not started"; }
+
+// Executes the command (argv[0] replaced by --argv0): only returns on failure.
+int exec_command(Arguments& arguments, const std::string& command) {
+    std::fflush(nullptr);
+    char* const file = arguments.command.front();
+    if (!arguments.argv0.empty()) arguments.command.front() = arguments.argv0.data();
+    ::execvp(file, arguments.command.data());
+    // Still restricted here; nothing else runs, whatever the reason.
+    const int error = errno;
+    arguments.command.front() = file;
+    say("cannot execute \"" + command + "\": " + std::strerror(error));
+    return error == ENOENT || error == ENOTDIR ? kExitNotFound : kExitCannotRun;
+}
+
+std::string error_line(const llh::Error& error) {
+    llh::Diagnostic diagnostic;
+    for (auto it = error.context.rbegin(); it != error.context.rend(); ++it) {
+        diagnostic.where += (diagnostic.where.empty() ? "" : ": ") + *it;
+    }
+    llh::Error bare = error;
+    bare.context.clear();
+    bare.hint.clear();
+    diagnostic.message = bare.what();
+    diagnostic.hint = error.hint;
+    return diagnostic.format();
+}
+
+// A systemd service's command line (--unit): every message goes to the unit's journal.
+int launch_unit(Arguments& arguments, const std::string& command) {
+    const UnitJournal journal(arguments.unit, arguments.user);
+    const std::string& unit = arguments.unit;
+    llh::Diagnostics diagnostics;
+    const auto policy = llh::sd::policy_from_labeled(arguments.unit_rules, llh::sd::unit_include_loader(), diagnostics);
+    for (const auto& diagnostic : diagnostics.all()) {
+        journal.log(diagnostic.severity == llh::Severity::error ? UnitJournal::error : UnitJournal::warning,
+                    diagnostic.format());
+    }
+    if (!policy) {
+        journal.log(UnitJournal::error, unit + ": the Landlock policy has errors, so the service does not start");
+        return kExitCannotRun;
+    }
+    if (policy->options.mode == llh::Mode::cgroup) {
+        // The generator leaves mode:cgroup command lines alone; a hand-written line is refused.
+        journal.log(UnitJournal::error, unit + ": error: mode:cgroup is enforced by the helper, not by landlock-launch: " + not_started_text(command));
+        return kExitCannotRun;
+    }
+    auto enforced = llh::enforce(*policy);
+    if (!enforced) {
+        journal.log(UnitJournal::error, error_line(enforced.error()));
+        journal.log(UnitJournal::error, unit + ": the Landlock policy cannot be enforced, so the service does not start");
+        return kExitCannotRun;
+    }
+    const auto& report = *enforced;
+    const std::string& first_label = arguments.unit_rules.front().label;
+    for (const auto& dropped : report.compat.dropped) {
+        journal.log(UnitJournal::warning,
+                    (dropped.origin.empty() ? first_label : dropped.origin) + ": warning: this kernel (Landlock ABI " +
+                        std::to_string(report.compat.kernel_abi) + ") cannot enforce " + dropped.what + " (needs ABI " +
+                        std::to_string(dropped.needs_abi) + "): left out (hint: compat:hard refuses to start instead)");
+    }
+    for (const auto& warning : report.warnings) journal.log(UnitJournal::warning, warning);
+    std::string from;
+    for (const auto& rules : arguments.unit_rules) {
+        from += (from.empty() ? "" : ", ") + rules.label.substr(0, rules.label.rfind(": "));
+    }
+    journal.log(report.compat.enforcement == llh::Enforcement::none ? UnitJournal::warning : UnitJournal::info,
+                unit + ": Landlock policy from " + from + ": " + report.compat.summary() + "; " +
+                    std::to_string(policy->paths.size()) + " path rules, " + std::to_string(policy->ports.size()) +
+                    " port rules");
+    return exec_command(arguments, command);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     Arguments arguments;
     if (const int code = parse_arguments(argc, argv, arguments); code != 0) return code;
     const std::string command = arguments.command.front();
-    const std::string not_started = "\"" + command + "\" was not started";
+    if (!arguments.unit.empty()) return launch_unit(arguments, command);
+    const std::string not_started = not_started_text(command);
 
     llh::Diagnostics diagnostics;
     const auto policy = llh::load_policy(arguments.sources, diagnostics);
@@ -151,11 +316,5 @@ int main(int argc, char** argv) {
         say("warning: " + report.compat.summary() + ": \"" + command +
             "\" runs without a sandbox (compat:best-effort)");
     }
-
-    std::fflush(nullptr);
-    ::execvp(arguments.command.front(), arguments.command.data());
-    // Still restricted here; nothing else runs, whatever the reason.
-    const int error = errno;
-    say("cannot execute \"" + command + "\": " + std::strerror(error));
-    return error == ENOENT || error == ENOTDIR ? kExitNotFound : kExitCannotRun;
+    return exec_command(arguments, command);
 }

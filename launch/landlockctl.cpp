@@ -4,6 +4,7 @@
 #include <exception>
 #include <string>
 
+#include "launch/ctl_cgroup.hpp"
 #include "launch/ctl_commands.hpp"
 #include "launch/ctl_inspect.hpp"
 
@@ -68,6 +69,9 @@ int main(int argc, char** argv) {
     explain_flags.add_to(explain_cmd);
     explain_cmd->add_option("--root", explain.root, "look rule paths up beneath this directory")->type_name("DIR");
     explain_cmd->add_flag("--json", explain.json, "one JSON object");
+    explain_cmd->add_option("--unit", explain.unit, "what a systemd service's LandlockPolicy= gives it")
+        ->type_name("UNIT");
+    explain_cmd->add_flag("--user", explain.user, "with --unit: a unit of the calling user's manager");
 
     SourceFlags run_flags;
     RunOptions run;
@@ -79,6 +83,28 @@ int main(int argc, char** argv) {
     FeaturesOptions features;
     auto* features_cmd = app.add_subcommand("features", "report Landlock, audit, cgroup v2, BPF LSM and bpffs");
     features_cmd->add_flag("--json", features.json, "one JSON object");
+
+    SourceFlags attach_flags;
+    AttachOptions attach;
+    auto* attach_cmd =
+        app.add_subcommand("attach", "cgroup mode: enforce the policy on every task of a cgroup v2 directory");
+    attach_flags.add_to(attach_cmd);
+    attach_cmd->add_option("--cgroup", attach.cgroup, "cgroup v2 directory (its descendants are covered too)")
+        ->type_name("DIR")
+        ->required();
+    attach_cmd->add_option("--root", attach.root, "look rule paths up beneath this directory (the workload's root)")
+        ->type_name("DIR");
+    attach_cmd->add_flag("-q,--quiet", attach.quiet, "print nothing when the policy is fully enforced");
+
+    DetachOptions detach;
+    auto* detach_cmd = app.add_subcommand("detach", "cgroup mode: remove a cgroup's policy");
+    detach_cmd->add_option("--cgroup", detach.cgroup, "cgroup v2 directory")->type_name("DIR")->required();
+
+    StatusOptions status;
+    auto* status_cmd = app.add_subcommand("status", "cgroup mode: the policies attached to cgroups");
+    status_cmd->add_flag("--json", status.json, "one JSON object");
+
+    auto* collect_cmd = app.add_subcommand("collect", "cgroup mode: drop the policies of removed cgroups");
 
     InspectOptions inspect;
     auto* inspect_cmd = app.add_subcommand("inspect", "show what a container got from landlock-hooks");
@@ -100,6 +126,7 @@ int main(int argc, char** argv) {
         }
         if (explain_cmd->parsed()) {
             explain.sources = explain_flags.sources();
+            if (!explain.unit.empty()) return explain_unit_command(explain);
             if (!has_source(explain.sources, "explain")) return kExitUsage;
             return explain_command(explain);
         }
@@ -109,6 +136,14 @@ int main(int argc, char** argv) {
             return run_command(run);
         }
         if (inspect_cmd->parsed()) return inspect_command(inspect);
+        if (attach_cmd->parsed()) {
+            attach.sources = attach_flags.sources();
+            if (!has_source(attach.sources, "attach")) return kExitUsage;
+            return attach_command(attach);
+        }
+        if (detach_cmd->parsed()) return detach_command(detach);
+        if (status_cmd->parsed()) return status_command(status);
+        if (collect_cmd->parsed()) return collect_command();
         return features_command(features);
     } catch (const std::exception& error) {
         // Out of memory and the like: fail closed with one line, never a core dump.

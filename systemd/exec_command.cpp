@@ -154,7 +154,7 @@ Result<std::vector<ExecCommand>> parse_exec_value(std::string_view value) {
     return commands;
 }
 
-std::string quote_word(std::string_view word) {
+std::string quote_word(std::string_view word, bool expands_variables) {
     bool plain = !word.empty();
     for (char c : word) {
         const auto byte = static_cast<unsigned char>(c);
@@ -168,7 +168,8 @@ std::string quote_word(std::string_view word) {
             out += '\\';
             out += c;
         } else if (c == '$') {
-            out += "$$";  // systemd's escape for a literal dollar (no variable expansion)
+            // systemd's escape for a literal dollar; with ":" nothing is expanded, nor unescaped
+            out += expands_variables ? "$$" : "$";
         } else if (c == '%') {
             out += "%%";
         } else if (byte < 0x20 || byte == 0x7f) {
@@ -191,28 +192,52 @@ std::string escape_percent(std::string_view text) {
     return out;
 }
 
+std::string quote_keeping_specifiers(std::string_view word, bool expands_variables) {
+    std::string out = "\"";
+    for (char c : word) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (c == '$' && expands_variables) {
+            out += "$$";
+        } else if (byte < 0x20 || byte == 0x7f) {
+            out += hex_escape(byte);
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+    return out;
+}
+
 Result<std::string> route_through_launcher(std::string_view value, const LaunchWords& launch) {
     auto commands = parse_exec_value(value);
     if (!commands) return tl::unexpected(std::move(commands.error()));
     std::string out;
     for (const ExecCommand& command : *commands) {
         if (!out.empty()) out += " ; ";
-        out += command.prefixes;
+        const bool at = command.prefixes.find('@') != std::string::npos;
+        for (char c : command.prefixes) {
+            if (c != '@') out += c;
+        }
         out += quote_word(launch.launcher);
         std::size_t next = 1;  // the first word after the path that is still to be written
-        if (command.prefixes.find('@') != std::string::npos) {
-            // With "@" systemd passes the second word as argv[0] of the first: it becomes the
-            // launcher's argv[0], and the command runs with its path as argv[0].
+        if (at) {
+            // "@/usr/bin/foo NAME": NAME is argv[0] of /usr/bin/foo. Without "@" systemd gives
+            // the launcher its own path as argv[0], and the launcher execs foo with NAME.
             if (command.words.size() < 2) {
                 return fail("\"@\" needs a second word to use as argv[0]", "write @/usr/bin/foo foo …, or drop the \"@\"");
             }
-            out += ' ';
+            out += " --argv0 ";
             out += command.words[1].raw;
             next = 2;
         }
-        // --quiet: the helper has already logged every warning to the unit's journal at start.
-        out += " --quiet --policy ";
-        out += launch.policy_file;
+        const std::string options = launch.options ? launch.options(command.prefixes.find(':') == std::string::npos) : "";
+        if (!options.empty()) {
+            out += ' ';
+            out += options;
+        }
         out += " -- ";
         out += command.words[0].raw;
         for (std::size_t i = next; i < command.words.size(); ++i) {

@@ -4,6 +4,7 @@
 // and only insert words, so that systemd unquotes, expands $VARS and %specifiers as before.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,21 +33,30 @@ Result<std::vector<ExecCommand>> parse_exec_value(std::string_view value);
 
 // systemd's C-style quoting of one word: unchanged when it needs none, else in double quotes
 // with \\ \" and \xNN for control bytes; '%' is doubled so that no specifier is expanded.
-std::string quote_word(std::string_view word);
+// With `expands_variables` false (a ":" command line) '$' is written as is.
+std::string quote_word(std::string_view word, bool expands_variables = true);
 
 struct LaunchWords {
-    std::string launcher;     // absolute path of landlock-launch
-    std::string policy_file;  // may hold %specifiers meant for systemd (e.g. "%t/…/%n.json")
+    std::string launcher;  // absolute path of landlock-launch
+    // The launcher's options, written before "--", quoted for systemd; the argument says whether
+    // systemd expands variables in this command line (no ":" prefix), which changes "$" quoting.
+    std::function<std::string(bool expands_variables)> options;
 };
 
 // Doubles every '%' so that systemd expands no specifier in the text.
 std::string escape_percent(std::string_view text);
 
+// systemd's quoting of one word whose %specifiers systemd is meant to expand (a LandlockPolicy=
+// value handed to the launcher): '%' is kept; '$' is doubled unless the command line has the ":"
+// prefix, which turns systemd's variable expansion (and so the "$$" escape) off.
+std::string quote_keeping_specifiers(std::string_view word, bool expands_variables = true);
+
 // Rewrites one ExecStart=/ExecReload= value so that every command runs through the launcher:
-//   "-@/usr/bin/foo foo-name --x 'a b'"
-//   → "-@/…/landlock-launch foo-name --quiet --policy P -- /usr/bin/foo --x 'a b'"
-// The prefixes stay in front (they are the service manager's business, not the command's); with
-// "@" the second word stays argv[0], of the launcher, because systemd hands it to the first word.
+//   "-/usr/bin/foo --x 'a b'"        → "-/…/landlock-launch OPTIONS -- /usr/bin/foo --x 'a b'"
+//   "@/usr/bin/foo foo-name --x"     → "/…/landlock-launch --argv0 foo-name OPTIONS -- /usr/bin/foo --x"
+// The prefixes stay in front (they are the service manager's business, not the command's),
+// except "@": systemd would give its argv[0] to the launcher, so the launcher takes it as
+// --argv0 and execs the command with it.
 Result<std::string> route_through_launcher(std::string_view value, const LaunchWords& launch);
 
 // Is this command (already unquoted, as systemd reports it over D-Bus) run through the launcher?

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -28,13 +29,46 @@ std::string header(const std::string& unit, const GeneratorConfig& config) {
            "; do not edit: it is rewritten at every daemon-reload.\n";
 }
 
-std::string helper_line(const GeneratorConfig& config) {
-    // "!": the helper runs in the service's mount namespace (ProtectSystem=, BindPaths= apply,
-    // so it checks the paths the service will see) but as root, to write the policy file. A user
-    // manager runs everything as its user; the prefix would only draw a warning there.
-    const std::string prefix = config.scope == Scope::system ? "!" : "";
-    const std::string user = config.scope == Scope::user ? " --user" : "";
-    return "ExecStartPre=" + prefix + quote_word(config.helper) + user + " %n\n";
+std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+std::string user_flag(const GeneratorConfig& config) { return config.scope == Scope::user ? " --user" : ""; }
+
+// "!": the helper runs in the service's mount namespace (ProtectSystem=, BindPaths= apply, so it
+// checks the paths the service will see) but as root, to write the policy file. A user manager
+// runs everything as its user; the prefix would only draw a warning there.
+std::string helper_prefix(const GeneratorConfig& config) { return config.scope == Scope::system ? "!" : ""; }
+
+// The helper for mode:cgroup and mode:both, with the unit's files (known here, so the helper
+// need not ask the service manager for them).
+std::string helper_line(const GeneratorConfig& config, const std::vector<UnitFile>& files) {
+    std::string line = "ExecStartPre=" + helper_prefix(config) + quote_word(config.helper) + user_flag(config) + " %n";
+    for (const UnitFile& file : files) line += " " + quote_word(file.path);
+    return line + "\n";
+}
+
+// The guard's own line (service.d/landlock-guard.conf): left out when the unit's ExecStartPre=
+// lines are written again.
+bool is_guard_line(const std::string& value) {
+    auto commands = parse_exec_value(value);
+    if (!commands || commands->size() != 1) return false;
+    const ExecCommand& command = commands->front();
+    if (base_name(command.words.front().value) == "landlock-systemd-guard") return true;
+    if (base_name(command.words.front().value) != "landlock-systemd-helper") return false;
+    return std::any_of(command.words.begin(), command.words.end(),
+                       [](const Word& word) { return word.value == "--guard"; });
+}
+
+// landlock-launch's options for a unit: its name, and every assignment with where it was made.
+// The values keep their %specifiers, which systemd expands as in any command line of the unit.
+std::string launcher_options(const std::vector<Located>& policy, const GeneratorConfig& config,
+                             bool expands_variables) {
+    std::string out = "--unit %n";
+    out += user_flag(config);
+    for (const Located& assignment : policy) {
+        out += " --unit-rules " + quote_word(assignment.where(), expands_variables) + " " +
+               quote_keeping_specifiers(assignment.key + "=" + assignment.value, expands_variables);
+    }
+    return out;
 }
 
 Result<void> write_file(const std::string& directory, const std::string& name, const std::string& text) {
@@ -54,51 +88,82 @@ Result<void> write_file(const std::string& directory, const std::string& name, c
 
 }  // namespace
 
-Result<std::string> render_dropin(const std::string& unit, const UnitSettings& settings, const GeneratorConfig& config) {
+tl::expected<std::string, Diagnostics> render_dropin(const std::string& unit, const std::vector<UnitFile>& files,
+                                                     const GeneratorConfig& config) {
+    const UnitSettings settings = merge_settings(files);
+    Diagnostics problems;
+    for (const Located& line : settings.late_commands) {
+        problems.error(line.where() + ": " + line.key + "=" + line.value,
+                       "this command line would run without the Landlock policy",
+                       std::string("the generator's ") + kDropinName +
+                           " must be the last drop-in to set ExecStart=/ExecReload=; rename the later drop-in, and "
+                           "run systemctl daemon-reload");
+    }
+
     std::string text = header(unit, config);
     text += "# LandlockPolicy= is set at:\n";
     for (const Located& assignment : settings.policy) {
         text += "#   " + comment_safe(assignment.where()) + " (" + assignment.key + "=)\n";
     }
     const std::string mode = written_mode(settings.policy);
+    const bool with_helper = mode == "cgroup" || mode == "both";
     const bool native = mode != "cgroup";
     text += "[Service]\n";
-    text += helper_line(config);
-    if (settings.restricts_run && config.scope == Scope::system) {
-        // The helper writes the compiled policy here from inside the service's namespace.
-        text += std::string("ReadWritePaths=-") + kSystemPolicyDirectory + "\n";
+    // The guard (service.d/landlock-guard.conf) is for units this generator has not seen: reset
+    // the list and write the unit's own lines again, without it.
+    text += "ExecStartPre=\n";
+    if (with_helper) {
+        text += helper_line(config, files);
+        if (settings.restricts_run && config.scope == Scope::system) {
+            // The helper writes the compiled policy here from inside the service's namespace.
+            text += std::string("ReadWritePaths=-") + kSystemPolicyDirectory + "\n";
+        }
+    }
+    for (const Located& line : settings.exec_start_pre) {
+        if (!is_guard_line(line.value)) text += "ExecStartPre=" + line.value + "\n";
     }
     if (!native) {
         text += "# mode:cgroup: the command lines stay as they are; the helper attaches the policy.\n";
+        if (problems.has_errors()) return tl::unexpected(std::move(problems));
         return text;
     }
-    const LaunchWords launch{config.launcher, kPolicyFileSpecifier};
-    const auto rewrite = [&](const char* key, const std::vector<Located>& lines) -> Result<void> {
-        if (lines.empty()) return {};
+    const LaunchWords launch{config.launcher, [&](bool expands_variables) {
+                                 return launcher_options(settings.policy, config, expands_variables);
+                             }};
+    const auto rewrite = [&](const char* key, const std::vector<Located>& lines) {
+        if (lines.empty()) return;
         text += std::string(key) + "=\n";
         for (const Located& line : lines) {
             auto routed = route_through_launcher(line.value, launch);
             if (!routed) {
-                return tl::unexpected(std::move(routed.error()).with_context(line.where() + ": " + key + "="));
+                problems.error(line.where() + ": " + key + "=" + line.value, routed.error().message, routed.error().hint);
+                continue;
             }
             text += std::string(key) + "=" + *routed + "\n";
         }
-        return {};
     };
-    if (auto done = rewrite("ExecStart", settings.exec_start); !done) return tl::unexpected(std::move(done.error()));
-    if (auto done = rewrite("ExecReload", settings.exec_reload); !done) return tl::unexpected(std::move(done.error()));
+    rewrite("ExecStart", settings.exec_start);
+    rewrite("ExecReload", settings.exec_reload);
+    if (problems.has_errors()) return tl::unexpected(std::move(problems));
     return text;
 }
 
-std::string render_refusal(const std::string& unit, const std::string& reason, const GeneratorConfig& config) {
+std::string render_refusal(const std::string& unit, const std::vector<std::string>& reasons,
+                           const GeneratorConfig& config) {
     std::string text = header(unit, config);
-    text += "# The unit sets LandlockPolicy=, but its command lines cannot be sandboxed:\n";
-    text += "#   " + comment_safe(reason) + "\n";
+    text += "# The unit sets LandlockPolicy=, but it cannot be sandboxed:\n";
+    std::string arguments;
+    for (const std::string& reason : reasons) {
+        text += "#   " + comment_safe(reason) + "\n";
+        arguments += " --reason " + quote_word(comment_safe(reason));
+    }
     text += "# So it does not start: the helper below fails the start and names the reason.\n";
     text += "[Service]\n";
-    text += helper_line(config);
+    text += "ExecStartPre=\n";
+    text += "ExecStartPre=" + helper_prefix(config) + quote_word(config.helper) + user_flag(config) + " --refuse %n" +
+            arguments + "\n";
     text += "ExecStart=\n";
-    text += "ExecStart=" + quote_word(config.helper) + (config.scope == Scope::user ? " --user" : "") + " --refuse %n\n";
+    text += "ExecStart=" + quote_word(config.helper) + user_flag(config) + " --refuse %n" + arguments + "\n";
     text += "ExecReload=\n";
     return text;
 }
@@ -129,8 +194,7 @@ GeneratorReport run_generator(const UnitIndex& index, const GeneratorConfig& con
             }
             files.push_back(std::move(*file));
         }
-        const UnitSettings settings = merge_settings(files);
-        if (!settings.sets_policy()) {
+        if (!merge_settings(files).sets_policy()) {
             // An unreadable file might be the one that sets LandlockPolicy=, but refusing every
             // unit with an unreadable drop-in would break units that never asked for Landlock:
             // the helper's --guard, which reads the same files at start, fails those closed.
@@ -139,13 +203,16 @@ GeneratorReport run_generator(const UnitIndex& index, const GeneratorConfig& con
         std::string text;
         if (!read_error.empty()) {
             report.errors.push_back(name + ": " + read_error);
-            text = render_refusal(name, read_error, config);
-        } else if (auto rendered = render_dropin(name, settings, config)) {
+            text = render_refusal(name, {read_error}, config);
+        } else if (auto rendered = render_dropin(name, files, config)) {
             text = std::move(*rendered);
         } else {
-            const std::string reason = rendered.error().what();
-            report.errors.push_back(name + ": " + reason);
-            text = render_refusal(name, reason, config);
+            std::vector<std::string> reasons;
+            for (const Diagnostic& problem : rendered.error().all()) {
+                reasons.push_back(problem.format());
+                report.errors.push_back(name + ": " + problem.format());
+            }
+            text = render_refusal(name, reasons, config);
         }
         if (auto written = write_file(output_dir + "/" + name + ".d", kDropinName, text); !written) {
             report.errors.push_back(name + ": " + written.error().what());

@@ -1,12 +1,19 @@
-// landlock-systemd-helper: the ExecStartPre= of every unit that sets LandlockPolicy=, and the
-// guard every service runs. Thin: parse arguments, call the library, log the outcome.
-//   landlock-systemd-helper [--user] UNIT           compile UNIT's policy for landlock-launch
-//   landlock-systemd-helper [--user] --guard UNIT   refuse UNIT if it sets LandlockPolicy= unsandboxed
-//   landlock-systemd-helper [--user] --refuse UNIT  the generator's ExecStart= when it had to refuse
+// landlock-systemd-helper: the ExecStartPre= of units in mode:cgroup and mode:both (native mode
+// needs none: landlock-launch checks the policy itself), the guard of the services the generator
+// has not seen, and the refusal the generator writes. Thin: parse arguments, call the library,
+// log the outcome.
+//   landlock-systemd-helper [--user] UNIT [FILE...]   compile UNIT's policy (FILEs: the fragment
+//                                                     and drop-ins the generator read; else asked
+//                                                     of the service manager)
+//   landlock-systemd-helper [--user] --guard UNIT     refuse UNIT if it sets LandlockPolicy= but
+//                                                     the generator's drop-in is not loaded
+//   landlock-systemd-helper [--user] --refuse UNIT [--reason TEXT]...
+//                                                     the generator had to refuse: log why, fail
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "libpolicy/policy_document.hpp"
 #include "native/landlock.hpp"
@@ -30,6 +37,8 @@ struct Arguments {
     Action action = Action::prepare;
     Scope scope = Scope::system;
     std::string unit;
+    std::vector<std::string> files;    // the unit's files, from the generator
+    std::vector<std::string> reasons;  // --reason: why the generator refused
 };
 
 constexpr int kExitOk = 0;
@@ -47,8 +56,12 @@ bool parse_arguments(int argc, char** argv, Arguments& out) {
             out.action = Action::guard;
         } else if (arg == "--refuse") {
             out.action = Action::refuse;
+        } else if (arg == "--reason" && i + 1 < argc) {
+            out.reasons.emplace_back(argv[++i]);
         } else if (!arg.empty() && arg[0] != '-' && out.unit.empty()) {
             out.unit = arg;
+        } else if (!arg.empty() && arg[0] == '/' && !out.unit.empty()) {
+            out.files.push_back(arg);
         } else {
             return false;
         }
@@ -82,8 +95,19 @@ bool refuse_unrouted(const UnitLog& log, const LoadedUnit& unit, const UnitPrope
     return report(log, unrouted_commands(unit, properties, LLH_LAUNCH_INSTALL_PATH));
 }
 
-int prepare(const Arguments& args, const UnitLog& log, const UnitName& name, const UnitProperties& properties) {
-    auto unit = load_unit(name, properties.fragment_path, properties.dropin_paths);
+int prepare(const Arguments& args, const UnitLog& log, const UnitName& name) {
+    Result<LoadedUnit> unit = tl::unexpected(Error{});
+    if (!args.files.empty()) {
+        // The generator named the files it read: no round trip to the (busy) service manager.
+        unit = load_unit(name, std::string(), args.files);
+    } else {
+        auto properties = read_unit_properties(args.scope, args.unit, false);
+        if (!properties) {
+            log.error(args.unit + ": error: " + properties.error().what());
+            return kExitRefused;
+        }
+        unit = load_unit(name, properties->fragment_path, properties->dropin_paths);
+    }
     if (!unit) {
         log.error(args.unit + ": error: " + unit.error().what());
         return kExitRefused;
@@ -93,7 +117,6 @@ int prepare(const Arguments& args, const UnitLog& log, const UnitName& name, con
                               "runs the Landlock drop-in (hint: run systemctl daemon-reload)");
         return kExitRefused;
     }
-    if (refuse_unrouted(log, *unit, properties)) return kExitRefused;
 
     const ManagerContext manager = current_manager_context(args.scope);
     Diagnostics diagnostics;
@@ -113,8 +136,11 @@ int prepare(const Arguments& args, const UnitLog& log, const UnitName& name, con
     return kExitOk;
 }
 
+// Runs before every service the generator did not handle (its drop-in resets ExecStartPre= for
+// the others), so the common case, a unit without LandlockPolicy=, must cost next to nothing:
+// two properties over the manager's private socket, a read of the few files, no journal.
 int guard(const Arguments& args, const UnitLog& log, const UnitName& name) {
-    auto properties = read_unit_properties(args.scope, args.unit);
+    auto properties = read_unit_properties(args.scope, args.unit, false);
     if (!properties) {
         // Without the manager, read the unit path ourselves: a unit that does not set
         // LandlockPolicy= must keep starting, one that does cannot be verified and fails closed.
@@ -138,7 +164,14 @@ int guard(const Arguments& args, const UnitLog& log, const UnitName& name) {
                   "landlock-systemd-generator in systemd's generator directory)");
         return kExitRefused;
     }
-    return refuse_unrouted(log, *unit, *properties) ? kExitRefused : kExitOk;
+    // The generator's drop-in is loaded and yet the guard runs: a later drop-in brought it back,
+    // or the drop-in is older than this version. Check what systemd will run.
+    auto full = read_unit_properties(args.scope, args.unit);
+    if (!full) {
+        log.error(args.unit + ": error: cannot verify the Landlock sandbox: " + full.error().what());
+        return kExitRefused;
+    }
+    return refuse_unrouted(log, *unit, *full) ? kExitRefused : kExitOk;
 }
 
 int run(const Arguments& args) {
@@ -155,21 +188,14 @@ int run(const Arguments& args) {
         return kExitRefused;
     }
     if (args.action == Action::guard) return guard(args, log, *name);
-
-    auto properties = read_unit_properties(args.scope, args.unit);
-    if (!properties) {
-        log.error(args.unit + ": error: " + properties.error().what());
-        return kExitRefused;
-    }
     if (args.action == Action::refuse) {
         // Say why once more, where the service's start failed; then fail.
-        (void)prepare(args, log, *name, *properties);
-        log.error(args.unit + ": error: the Landlock generator could not route this service's command lines through "
-                              "landlock-launch, so it does not run (hint: see the generator's message, or "
-                              "landlockctl explain --unit " + args.unit + ")");
+        for (const std::string& reason : args.reasons) log.error(reason);
+        log.error(args.unit + ": error: the Landlock generator could not sandbox this service, so it does not run "
+                              "(hint: see the reasons above, or landlockctl explain --unit " + args.unit + ")");
         return kExitRefused;
     }
-    return prepare(args, log, *name, *properties);
+    return prepare(args, log, *name);
 }
 
 }  // namespace
@@ -177,7 +203,7 @@ int run(const Arguments& args) {
 int main(int argc, char** argv) {
     Arguments args;
     if (!parse_arguments(argc, argv, args)) {
-        std::fprintf(stderr, "usage: landlock-systemd-helper [--user] [--guard|--refuse] UNIT\n");
+        std::fprintf(stderr, "usage: landlock-systemd-helper [--user] [--guard|--refuse [--reason TEXT]...] UNIT [FILE...]\n");
         return kExitUsage;
     }
     try {

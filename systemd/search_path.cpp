@@ -201,6 +201,16 @@ std::vector<std::string> UnitIndex::dropins(const UnitName& name) const {
     return out;
 }
 
+bool UnitIndex::has_aliases(const UnitName& name) const {
+    const std::string own = name.has_instance ? name.template_name() : name.full;
+    for (const auto& directory : directories_) {
+        for (const auto& [unit, target] : directory.units) {
+            if (!target.empty() && unit != name.full && base_name(target) == own) return true;
+        }
+    }
+    return false;
+}
+
 std::vector<std::string> UnitIndex::service_names() const {
     std::set<std::string> names;
     std::set<std::string> templates;

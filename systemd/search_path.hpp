@@ -41,6 +41,10 @@ public:
     // name. Drop-ins that are symlinks to /dev/null or empty files mask and are left out.
     std::vector<std::string> dropins(const UnitName& name) const;
 
+    // Is another name an alias of `name` (a symlink to its file)? systemd then also loads that
+    // name's drop-ins, which dropins() does not list.
+    bool has_aliases(const UnitName& name) const;
+
     // Every service name the index knows: unit files (not aliases) and instances that have a
     // drop-in directory of their own, sorted.
     std::vector<std::string> service_names() const;

@@ -90,7 +90,7 @@ Result<std::vector<BusCommand>> read_commands(sd_bus* bus, const char* object, c
 
 }  // namespace
 
-Result<UnitProperties> read_unit_properties(Scope scope, const std::string& unit) {
+Result<UnitProperties> read_unit_properties(Scope scope, const std::string& unit, bool commands) {
     auto bus = connect(scope);
     if (!bus) return tl::unexpected(std::move(bus.error()));
     char* encoded = nullptr;
@@ -123,6 +123,7 @@ Result<UnitProperties> read_unit_properties(Scope scope, const std::string& unit
     }
     std::free(static_cast<void*>(dropins));
 
+    if (!commands) return out;
     auto start = read_commands(bus->get(), object.get(), "ExecStart");
     if (!start) return tl::unexpected(std::move(start.error()).with_context(unit));
     out.exec_start = std::move(*start);

@@ -25,7 +25,8 @@ struct UnitProperties {
 
 // Connects to the manager of `scope` (its private socket when we may use it, else the bus) and
 // reads the unit's properties.
-Result<UnitProperties> read_unit_properties(Scope scope, const std::string& unit);
+// Without `commands`, only the paths are read (the guard's path for a unit without a policy).
+Result<UnitProperties> read_unit_properties(Scope scope, const std::string& unit, bool commands = true);
 
 // The unit this process runs in, from its cgroup (sd_pid_get_unit / sd_pid_get_user_unit).
 Result<std::string> own_unit(Scope scope);

@@ -45,7 +45,7 @@ void explain_lines(const std::vector<Located>& lines, const char* key, const std
 // Why the generator refused: the same rewrite, on the admin's own lines.
 void explain_refusal(const std::vector<Located>& lines, const char* key, Diagnostics& out) {
     for (const Located& line : lines) {
-        auto routed = route_through_launcher(line.value, LaunchWords{"landlock-launch", kPolicyFileSpecifier});
+        auto routed = route_through_launcher(line.value, LaunchWords{"landlock-launch", {}});
         if (!routed) out.error(line.where() + ": " + key + "=" + line.value, routed.error().message, routed.error().hint);
     }
 }

@@ -91,28 +91,18 @@ Result<IncludedFile> load_named(std::string_view name) {
 
 IncludeLoader unit_include_loader() { return load_named; }
 
-std::optional<Policy> policy_from_assignments(const std::vector<Located>& assignments, const UnitName& unit,
-                                              const ManagerContext& manager, const IncludeLoader& load,
-                                              Diagnostics& diagnostics) {
+std::optional<Policy> policy_from_labeled(const std::vector<LabeledValue>& values, const IncludeLoader& load,
+                                          Diagnostics& diagnostics) {
     std::string joined;
     std::vector<ItemSpan> spans;
-    bool expanded_all = true;
     std::size_t next_item = 1;
-    for (const Located& assignment : assignments) {
-        const std::string label = assignment.where() + ": " + assignment.key + "=";
-        auto value = expand_specifiers(assignment.value, unit, manager);
-        if (!value) {
-            diagnostics.error(label, value.error().message, value.error().hint);
-            expanded_all = false;
-            continue;
-        }
-        const std::size_t items = count_items(*value);
-        spans.push_back(ItemSpan{next_item, items, label});
+    for (const LabeledValue& value : values) {
+        const std::size_t items = count_items(value.value);
+        spans.push_back(ItemSpan{next_item, items, value.label});
         next_item += items;
         if (!joined.empty()) joined += ' ';
-        joined += *value;
+        joined += value.value;
     }
-    if (!expanded_all) return std::nullopt;
 
     const Relocator relocator(std::move(spans));
     Diagnostics found;
@@ -130,6 +120,27 @@ std::optional<Policy> policy_from_assignments(const std::vector<Located>& assign
     for (PortRule& rule : policy->ports) rule.origin = relocator.relocate(rule.origin);
     for (auto& [right, origin] : policy->handled_origins) origin = relocator.relocate(origin);
     return policy;
+}
+
+std::string assignment_label(const Located& assignment) { return assignment.where() + ": " + assignment.key + "="; }
+
+std::optional<Policy> policy_from_assignments(const std::vector<Located>& assignments, const UnitName& unit,
+                                              const ManagerContext& manager, const IncludeLoader& load,
+                                              Diagnostics& diagnostics) {
+    std::vector<LabeledValue> values;
+    bool expanded_all = true;
+    for (const Located& assignment : assignments) {
+        const std::string label = assignment_label(assignment);
+        auto value = expand_specifiers(assignment.value, unit, manager);
+        if (!value) {
+            diagnostics.error(label, value.error().message, value.error().hint);
+            expanded_all = false;
+            continue;
+        }
+        values.push_back(LabeledValue{label, std::move(*value)});
+    }
+    if (!expanded_all) return std::nullopt;
+    return policy_from_labeled(values, load, diagnostics);
 }
 
 std::string written_mode(const std::vector<Located>& assignments) {

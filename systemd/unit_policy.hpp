@@ -20,6 +20,22 @@ namespace llh::sd {
 // absolute path (the unit's author chooses the file; the helper reads it with the unit's rights).
 IncludeLoader unit_include_loader();
 
+// One assignment whose specifiers are already expanded, with the label its diagnostics carry:
+// landlock-launch gets these on its command line, expanded by systemd itself (ExecStart=).
+struct LabeledValue {
+    std::string label;  // "FILE:LINE: LandlockPolicy="
+    std::string value;
+};
+
+// "FILE:LINE: KEY=", the label of an assignment in every message.
+std::string assignment_label(const Located& assignment);
+
+// Parses the values as one rule string (so options given in one assignment apply to rules of
+// another, as a list does), then expands variables of included files. Diagnostics and rule
+// origins name the value's label and the item's number within it.
+std::optional<Policy> policy_from_labeled(const std::vector<LabeledValue>& values, const IncludeLoader& load,
+                                          Diagnostics& diagnostics);
+
 // Expands specifiers in each assignment, then parses them as one rule string (so options given
 // in one assignment apply to rules of another, as a list does), then expands variables of
 // included files. Diagnostics and rule origins name the assignment's FILE:LINE and key.

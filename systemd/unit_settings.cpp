@@ -23,19 +23,32 @@ bool may_restrict_run(const Assignment& assignment) {
     return (key == "ReadOnlyPaths" || key == "InaccessiblePaths" || key == "TemporaryFileSystem") && !value.empty();
 }
 
+// Where a drop-in sorts against the generator's: drop-ins live in "NAME.d/" directories and
+// systemd orders them by file name across all of them.
+int order_against_generator(const std::string& path) {
+    const std::size_t slash = path.rfind('/');
+    if (slash == std::string::npos || slash < 2 || path.compare(slash - 2, 2, ".d") != 0) return -1;  // a fragment
+    const int compared = path.compare(slash + 1, std::string::npos, kDropinName);
+    return compared < 0 ? -1 : compared == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 UnitSettings merge_settings(const std::vector<UnitFile>& files) {
     UnitSettings settings;
     for (const UnitFile& file : files) {
+        const int order = order_against_generator(file.path);
         for (const Assignment& assignment : file.assignments) {
             if (assignment.section != "Service") continue;
             if (assignment.key == "LandlockPolicy" || assignment.key == "X-LandlockPolicy") {
                 add(settings.policy, file.path, assignment);
-            } else if (assignment.key == "ExecStart") {
-                add(settings.exec_start, file.path, assignment);
-            } else if (assignment.key == "ExecReload") {
-                add(settings.exec_reload, file.path, assignment);
+            } else if (assignment.key == "ExecStartPre") {
+                if (order < 0) add(settings.exec_start_pre, file.path, assignment);
+            } else if (assignment.key == "ExecStart" || assignment.key == "ExecReload") {
+                add(assignment.key == "ExecStart" ? settings.exec_start : settings.exec_reload, file.path, assignment);
+                if (order > 0 && !assignment.value.empty()) {
+                    settings.late_commands.push_back(Located{file.path, assignment.line, assignment.key, assignment.value});
+                }
             } else if (may_restrict_run(assignment)) {
                 settings.restricts_run = true;
             }

@@ -21,10 +21,20 @@ struct Located {
     std::string where() const { return file + ":" + std::to_string(line); }
 };
 
+// The file name of landlock-systemd-generator's drop-in: "zz-" sorts after the drop-ins admins
+// write ("override.conf", "10-foo.conf"), so that its ExecStart= reset comes last.
+inline constexpr const char* kDropinName = "zz-landlock.conf";
+
 struct UnitSettings {
     std::vector<Located> policy;        // LandlockPolicy= and X-LandlockPolicy= in force, in order
     std::vector<Located> exec_start;    // ExecStart= values in force
     std::vector<Located> exec_reload;   // ExecReload= values in force
+    // ExecStartPre= values in force from the files that sort before the generator's drop-in
+    // (which resets the list to leave the guard out, and writes these again).
+    std::vector<Located> exec_start_pre;
+    // ExecStart=/ExecReload= lines of drop-ins that sort after the generator's: systemd would
+    // append them to the routed lines, outside the launcher.
+    std::vector<Located> late_commands;
     // A setting that can make /run read-only for the service (ProtectSystem=strict, DynamicUser=,
     // ReadOnlyPaths=, InaccessiblePaths=, TemporaryFileSystem=): the helper, which runs in the
     // service's mount namespace, then needs the policy directory made writable for it.

@@ -7,7 +7,11 @@
 namespace llh::sd {
 namespace {
 
-const LaunchWords kLaunch{"/usr/bin/landlock-launch", "%t/landlock-hooks/units/%n.json"};
+// The generator's options hold quoted rule values; a ":" command line quotes "$" differently.
+const LaunchWords kLaunch{"/usr/bin/landlock-launch", [](bool expands_variables) {
+                              return std::string("--unit %n --unit-rules ") +
+                                     quote_keeping_specifiers("LandlockPolicy=rw:/srv/$x/%i", expands_variables);
+                          }};
 
 std::string routed(std::string_view value) {
     auto out = route_through_launcher(value, kLaunch);
@@ -60,35 +64,44 @@ TEST(ParseExec, LoneSemicolonSeparatesEscapedAndQuotedDoNot) {
 }
 
 TEST(Route, PlainCommandKeepsItsQuotingExactly) {
-    EXPECT_EQ("/usr/bin/landlock-launch --quiet --policy %t/landlock-hooks/units/%n.json -- /usr/sbin/nginx -g 'daemon off;'",
+    EXPECT_EQ("/usr/bin/landlock-launch --unit %n --unit-rules \"LandlockPolicy=rw:/srv/$$x/%i\" -- /usr/sbin/nginx -g 'daemon off;'",
               routed("/usr/sbin/nginx -g 'daemon off;'"));
-    EXPECT_EQ("-/usr/bin/landlock-launch --quiet --policy %t/landlock-hooks/units/%n.json -- /sbin/agetty -o '-p -- \\\\u' "
+    EXPECT_EQ("-/usr/bin/landlock-launch --unit %n --unit-rules \"LandlockPolicy=rw:/srv/$$x/%i\" -- /sbin/agetty -o '-p -- \\\\u' "
               "--noclear - $TERM",
               routed("-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM"));
 }
 
 TEST(Route, EveryPrefixStaysInFront) {
-    for (const std::string prefix : {"-", ":", "+", "!", "!!", "-:", "-+", ":!!"}) {
-        EXPECT_EQ(prefix + "/usr/bin/landlock-launch --quiet --policy %t/landlock-hooks/units/%n.json -- /bin/true x",
+    for (const std::string prefix : {"-", "+", "!", "!!", "-+"}) {
+        EXPECT_EQ(prefix + "/usr/bin/landlock-launch --unit %n --unit-rules \"LandlockPolicy=rw:/srv/$$x/%i\" -- /bin/true x",
+                  routed(prefix + "/bin/true x"));
+    }
+    // ":" turns variable expansion off, and with it the "$$" escape
+    for (const std::string prefix : {":", "-:", ":!!"}) {
+        EXPECT_EQ(prefix + "/usr/bin/landlock-launch --unit %n --unit-rules \"LandlockPolicy=rw:/srv/$x/%i\" -- /bin/true x",
                   routed(prefix + "/bin/true x"));
     }
 }
 
-TEST(Route, AtPrefixGivesItsArgv0ToTheLauncher) {
-    EXPECT_EQ("-@/usr/bin/landlock-launch my-name --quiet --policy %t/landlock-hooks/units/%n.json -- /bin/sleep 5",
+TEST(Route, AtPrefixBecomesTheLaunchersArgv0Option) {
+    EXPECT_EQ("-/usr/bin/landlock-launch --argv0 my-name --unit %n --unit-rules \"LandlockPolicy=rw:/srv/$$x/%i\" -- "
+              "/bin/sleep 5",
               routed("-@/bin/sleep my-name 5"));
+    EXPECT_EQ("/usr/bin/landlock-launch --argv0 'my name' --unit %n --unit-rules \"LandlockPolicy=rw:/srv/$$x/%i\" -- "
+              "/bin/sh -c 'echo $0'",
+              routed("@/bin/sh 'my name' -c 'echo $0'"));
     EXPECT_EQ("\"@\" needs a second word to use as argv[0] (hint: write @/usr/bin/foo foo …, or drop the \"@\")",
               refused("@/bin/sleep"));
 }
 
 TEST(Route, SeveralCommandsEachGoThroughTheLauncher) {
-    EXPECT_EQ("/usr/bin/landlock-launch --quiet --policy %t/landlock-hooks/units/%n.json -- /bin/a \\; ; "
-              "-/usr/bin/landlock-launch --quiet --policy %t/landlock-hooks/units/%n.json -- /bin/b \"x y\"",
+    EXPECT_EQ("/usr/bin/landlock-launch --unit %n --unit-rules \"LandlockPolicy=rw:/srv/$$x/%i\" -- /bin/a \\; ; "
+              "-/usr/bin/landlock-launch --unit %n --unit-rules \"LandlockPolicy=rw:/srv/$$x/%i\" -- /bin/b \"x y\"",
               routed("/bin/a \\; ; -/bin/b \"x y\""));
 }
 
 TEST(Route, SpecifiersAndVariablesAreLeftToSystemd) {
-    EXPECT_EQ("/usr/bin/landlock-launch --quiet --policy %t/landlock-hooks/units/%n.json -- /usr/bin/pg_ctlcluster %i start "
+    EXPECT_EQ("/usr/bin/landlock-launch --unit %n --unit-rules \"LandlockPolicy=rw:/srv/$$x/%i\" -- /usr/bin/pg_ctlcluster %i start "
               "${OPTS} $$HOME",
               routed("/usr/bin/pg_ctlcluster %i start ${OPTS} $$HOME"));
 }
@@ -110,6 +123,16 @@ TEST(QuoteWord, CStyleWhereNeededAndPercentDoubled) {
     ASSERT_TRUE(back);
     ASSERT_EQ(1U, back->size());
     EXPECT_EQ("a \"q\" \\ \x01 z", (*back)[0].value);
+}
+
+TEST(QuoteKeepingSpecifiers, PercentStaysDollarDependsOnColon) {
+    EXPECT_EQ("\"rw:/var/lib/%N ro:%h/.config\"", quote_keeping_specifiers("rw:/var/lib/%N ro:%h/.config"));
+    EXPECT_EQ("\"a$$b \\\"q\\\" \\\\ \\x09\"", quote_keeping_specifiers("a$b \"q\" \\ \t"));
+    EXPECT_EQ("\"a$b\"", quote_keeping_specifiers("a$b", false));
+    auto back = split_words(quote_keeping_specifiers("rx:/usr \"x\" %i"));
+    ASSERT_TRUE(back);
+    ASSERT_EQ(1U, back->size());
+    EXPECT_EQ("rx:/usr \"x\" %i", (*back)[0].value);
 }
 
 TEST(RunsThroughLauncher, ByFileNameAndWithACommand) {

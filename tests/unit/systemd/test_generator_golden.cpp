@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "systemd/generator.hpp"
+#include "systemd/unit_file.hpp"
 
 #ifndef LLH_SYSTEMD_DATA_DIR
 #error "LLH_SYSTEMD_DATA_DIR must name tests/data/systemd"
@@ -94,35 +95,89 @@ TEST_F(GeneratorGolden, UnitsWithoutAPolicyAreNeverTouched) {
     EXPECT_FALSE(fs::exists(out_ / "getty@tty3.service.d" / "override.conf"));
 }
 
-TEST_F(GeneratorGolden, UserScopeHasNoPrivilegePrefixAndPassesUser) {
+TEST_F(GeneratorGolden, UserScopePassesUserToTheLauncher) {
     const UnitIndex index(SearchPath{{(kData / "units").string()}});
     (void)run_generator(index, test_config(Scope::user), out_.string());
-    const std::string text = read(out_ / "man-db.service.d" / "zz-landlock.conf");
+    const std::string text = read(out_ / "dbus.service.d" / "zz-landlock.conf");
+    EXPECT_NE(std::string::npos, text.find("ExecStart=/usr/bin/landlock-launch --unit %n --user --unit-rules ")) << text;
+}
+
+UnitFile parse(const std::string& path, const std::string& text) {
+    auto file = parse_unit_file(text, path);
+    EXPECT_TRUE(file);
+    return file.value_or(UnitFile{});
+}
+
+TEST(GeneratorRender, NativeModeResetsExecStartPreAndLeavesOnlyTheGuardOut) {
+    const std::vector<UnitFile> files{
+        parse("/u/web.service", "[Service]\nExecStartPre=/bin/prepare %i\nExecStart=/bin/web\nLandlockPolicy=rx:/usr\n"),
+        parse("/usr/lib/systemd/system/service.d/landlock-guard.conf",
+              "[Service]\nExecStartPre=!/usr/libexec/landlock-hooks/landlock-systemd-helper --guard %n\n"),
+        parse("/u/web.service.d/zzz-more.conf", "[Service]\nExecStartPre=/bin/later\n"),
+    };
+    auto rendered = render_dropin("web.service", files, test_config(Scope::system));
+    ASSERT_TRUE(rendered) << rendered.error().format();
+    EXPECT_EQ("# Written by landlock-systemd-generator for web.service; do not edit: it is rewritten at every "
+              "daemon-reload.\n"
+              "# LandlockPolicy= is set at:\n"
+              "#   /u/web.service:4 (LandlockPolicy=)\n"
+              "[Service]\n"
+              "ExecStartPre=\n"
+              "ExecStartPre=/bin/prepare %i\n"
+              "ExecStart=\n"
+              "ExecStart=/usr/bin/landlock-launch --unit %n --unit-rules /u/web.service:4 \"LandlockPolicy=rx:/usr\" -- "
+              "/bin/web\n",
+              *rendered);
+}
+
+TEST(GeneratorRender, CgroupModeKeepsTheHelperWithTheUnitsFiles) {
+    const std::vector<UnitFile> files{
+        parse("/u/web.service", "[Service]\nExecStart=/bin/web\nLandlockPolicy=rx:/usr mode:cgroup\n"),
+        parse("/u/web.service.d/10-more.conf", "[Service]\nLandlockPolicy=ro:/etc\n"),
+    };
+    auto rendered = render_dropin("web.service", files, test_config(Scope::system));
+    ASSERT_TRUE(rendered) << rendered.error().format();
     EXPECT_NE(std::string::npos,
-              text.find("ExecStartPre=/usr/libexec/landlock-hooks/landlock-systemd-helper --user %n\n"))
-        << text;
+              rendered->find("ExecStartPre=\nExecStartPre=!/usr/libexec/landlock-hooks/landlock-systemd-helper %n "
+                             "/u/web.service /u/web.service.d/10-more.conf\n"))
+        << *rendered;
+    EXPECT_EQ(std::string::npos, rendered->find("ExecStart=")) << *rendered;
+}
+
+TEST(GeneratorRender, ALaterDropinWithACommandLineIsRefused) {
+    const std::vector<UnitFile> files{
+        parse("/u/web.service", "[Service]\nExecStart=/bin/web\nLandlockPolicy=rx:/usr\n"),
+        parse("/u/web.service.d/zzz-late.conf", "[Service]\nExecStart=/bin/escape\n"),
+    };
+    auto rendered = render_dropin("web.service", files, test_config(Scope::system));
+    ASSERT_FALSE(rendered);
+    EXPECT_EQ("/u/web.service.d/zzz-late.conf:2: ExecStart=/bin/escape: error: this command line would run without "
+              "the Landlock policy (hint: the generator's zz-landlock.conf must be the last drop-in to set "
+              "ExecStart=/ExecReload=; rename the later drop-in, and run systemctl daemon-reload)\n",
+              rendered.error().format());
 }
 
 TEST(GeneratorRender, AnUnroutableCommandGetsARefusalDropin) {
-    UnitSettings settings;
-    settings.policy.push_back(Located{"/u/web.service", 3, "LandlockPolicy", "rx:/usr"});
-    settings.exec_start.push_back(Located{"/u/web.service", 4, "ExecStart", "/bin/web 'unterminated"});
-    auto rendered = render_dropin("web.service", settings, test_config(Scope::system));
+    const std::vector<UnitFile> files{
+        parse("/u/web.service", "[Service]\nLandlockPolicy=rx:/usr\nExecStart=/bin/web 'unterminated\n"),
+    };
+    auto rendered = render_dropin("web.service", files, test_config(Scope::system));
     ASSERT_FALSE(rendered);
-    EXPECT_EQ("/u/web.service:4: ExecStart=: an unterminated single quote (hint: close the quote, or escape it with a "
-              "backslash)",
-              rendered.error().what());
+    EXPECT_EQ("/u/web.service:3: ExecStart=/bin/web 'unterminated: error: an unterminated single quote (hint: close "
+              "the quote, or escape it with a backslash)\n",
+              rendered.error().format());
     EXPECT_EQ("# Written by landlock-systemd-generator for web.service; do not edit: it is rewritten at every "
               "daemon-reload.\n"
-              "# The unit sets LandlockPolicy=, but its command lines cannot be sandboxed:\n"
-              "#   why\n"
+              "# The unit sets LandlockPolicy=, but it cannot be sandboxed:\n"
+              "#   why 100%\n"
               "# So it does not start: the helper below fails the start and names the reason.\n"
               "[Service]\n"
-              "ExecStartPre=!/usr/libexec/landlock-hooks/landlock-systemd-helper %n\n"
+              "ExecStartPre=\n"
+              "ExecStartPre=!/usr/libexec/landlock-hooks/landlock-systemd-helper --refuse %n --reason \"why 100%%\"\n"
               "ExecStart=\n"
-              "ExecStart=/usr/libexec/landlock-hooks/landlock-systemd-helper --refuse %n\n"
+              "ExecStart=/usr/libexec/landlock-hooks/landlock-systemd-helper --refuse %n --reason \"why 100%%\"\n"
               "ExecReload=\n",
-              render_refusal("web.service", "why", test_config(Scope::system)));
+              render_refusal("web.service", {"why 100%"}, test_config(Scope::system)));
 }
 
 }  // namespace
