@@ -154,13 +154,11 @@ Result<std::vector<ExecCommand>> parse_exec_value(std::string_view value) {
     return commands;
 }
 
-std::string quote_word(std::string_view word, bool expands_variables) {
-    bool plain = !word.empty();
-    for (char c : word) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (byte <= 0x20 || byte == 0x7f || c == '"' || c == '\'' || c == '\\' || c == ';' || c == '$') plain = false;
-    }
-    if (plain) return escape_percent(word);
+namespace {
+
+// One double-quoted word for an Exec*= line: quotes and backslashes escaped, control bytes as \xNN,
+// "$" doubled where systemd expands variables, and "%" doubled unless specifiers are meant.
+std::string double_quoted(std::string_view word, bool expands_variables, bool keep_specifiers) {
     std::string out = "\"";
     for (char c : word) {
         const auto byte = static_cast<unsigned char>(c);
@@ -170,7 +168,7 @@ std::string quote_word(std::string_view word, bool expands_variables) {
         } else if (c == '$') {
             // systemd's escape for a literal dollar; with ":" nothing is expanded, nor unescaped
             out += expands_variables ? "$$" : "$";
-        } else if (c == '%') {
+        } else if (c == '%' && !keep_specifiers) {
             out += "%%";
         } else if (byte < 0x20 || byte == 0x7f) {
             out += hex_escape(byte);
@@ -180,6 +178,18 @@ std::string quote_word(std::string_view word, bool expands_variables) {
     }
     out += '"';
     return out;
+}
+
+}  // namespace
+
+std::string quote_word(std::string_view word, bool expands_variables) {
+    bool plain = !word.empty();
+    for (char c : word) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte <= 0x20 || byte == 0x7f || c == '"' || c == '\'' || c == '\\' || c == ';' || c == '$') plain = false;
+    }
+    if (plain) return escape_percent(word);
+    return double_quoted(word, expands_variables, false);
 }
 
 std::string escape_percent(std::string_view text) {
@@ -193,22 +203,7 @@ std::string escape_percent(std::string_view text) {
 }
 
 std::string quote_keeping_specifiers(std::string_view word, bool expands_variables) {
-    std::string out = "\"";
-    for (char c : word) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '$' && expands_variables) {
-            out += "$$";
-        } else if (byte < 0x20 || byte == 0x7f) {
-            out += hex_escape(byte);
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-    return out;
+    return double_quoted(word, expands_variables, true);
 }
 
 Result<std::string> route_through_launcher(std::string_view value, const LaunchWords& launch) {

@@ -16,19 +16,10 @@
 #include "kernel/bpf_map_ops.hpp"
 #include "kernel/llh_bpf_abi.h"
 #include "libpolicy/unique_fd.hpp"
+#include "tests/kernel/support.hpp"
 
 namespace llh::test {
 namespace {
-
-int wait_status(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) return -1000;
-    }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return -WTERMSIG(status);
-    return -1000;
-}
 
 UniqueFd pinned_map(const std::string& name) {
     UniqueFd fd(bpf_obj_get((std::string(LLH_PIN_ROOT) + "/maps/" + name).c_str()));
@@ -83,7 +74,7 @@ int run_in_cgroup(const std::string& cgroup, const std::function<int()>& body) {
         ::close(fd);
         ::_exit(body());
     }
-    return wait_status(pid);
+    return wait_for(pid);
 }
 
 std::size_t map_size(const std::string& name) {

@@ -39,15 +39,6 @@ std::string read_all(int fd) {
     return text;
 }
 
-int wait_for(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) return -1000;
-    }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return -WTERMSIG(status);
-    return -1000;
-}
 
 int remove_entry(const char* path, const struct stat*, int, struct FTW*) {
     return ::remove(path);
@@ -60,6 +51,16 @@ UniqueFd memfd(const char* name) {
 }
 
 }  // namespace
+
+int wait_for(pid_t pid) {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) return -1000;
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return -WTERMSIG(status);
+    return -1000;
+}
 
 TempTree::TempTree() {
     char templ[] = "/tmp/llh-kernel-XXXXXX";

@@ -2,6 +2,8 @@
 // tree per test, a fork per sandboxed case (a restriction cannot be undone), errno as the result.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <string>
 #include <string_view>
@@ -51,6 +53,9 @@ struct SandboxOutcome {
 // Forks; the child calls enforce(policy), then runs body (whether or not enforce() succeeded,
 // so a test can check that a failed enforce() restricted nothing) and exits with its result.
 SandboxOutcome run_sandboxed(const Policy& policy, const std::function<int()>& body);
+
+// Waits for a child: its exit status, -signal when killed, -1000 when waitpid() fails.
+int wait_for(pid_t pid);
 
 // Runs a body in a child without any sandbox (same exit-status convention).
 int run_in_child(const std::function<int()>& body);
