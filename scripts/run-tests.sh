@@ -102,6 +102,8 @@ run_one_registered() {
     exe=${cmd[0]}
     local suite
     suite="$(basename "$exe")"
+    # One executable registered as several tests (e.g. one per mode): name them apart.
+    [[ "$suite" == "$name-tests" || "$suite" == "$name" ]] || suite="$suite $name"
     [[ "$protocol" == gtest ]] || suite="test $name"
 
     if [[ ! -x "$exe" ]]; then
