@@ -51,7 +51,19 @@ while read -r path name kind args || [[ -n "$path" ]]; do
     [[ -z "$path" || "$path" == \#* ]] && continue
     where="$MANIFEST:$line_no"
     [[ -n "$kind" ]] || die "$where: expected BUILD_RELATIVE_PATH GUEST_NAME KIND [ARGS...]"
-    [[ "$kind" == gtest || "$kind" == tap ]] || die "$where: KIND must be gtest or tap, not '$kind'"
+    if [[ "$kind" == file ]]; then
+        # Not a test: a file the tests use (a runtime, a hook), put at the absolute guest path.
+        [[ "$name" == /* ]] || die "$where: a file's GUEST_NAME must be an absolute guest path"
+        case "$path" in
+            src:*) host="$REPO/${path#src:}" ;;
+            /*) host="$path" ;;  # a host program, e.g. /usr/sbin/runc
+            *) host="$BUILD_DIR/$path" ;;
+        esac
+        [[ -e "$host" ]] || die "$where: $host does not exist (not built?)"
+        ADDS+=(--add "$host=$name")
+        continue
+    fi
+    [[ "$kind" == gtest || "$kind" == tap ]] || die "$where: KIND must be gtest, tap or file, not '$kind'"
     [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "$where: GUEST_NAME '$name' must be [A-Za-z0-9._-]+"
     [[ -z "${SEEN[$name]:-}" ]] || die "$where: GUEST_NAME '$name' is used twice"
     SEEN[$name]=1
