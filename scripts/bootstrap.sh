@@ -21,9 +21,9 @@ BUILD_PACKAGES=(
 # What the tests drive for real: bats, container runtimes, podman, systemd (run in private
 # namespaces by the integration tests), busybox for test root file systems, python3 for the
 # bats helpers' syscall probe, shellcheck for the lint step; qemu, cpio and Debian's archive key
-# for the VM guest of the BPF LSM tests (kernel/vm/).
+# for the VM guest of the BPF LSM tests (kernel/vm/); uidmap (newuidmap) for rootless podman.
 TEST_PACKAGES=(
-    bats bats-support bats-assert busybox-static runc crun podman systemd python3 shellcheck
+    bats bats-support bats-assert busybox-static runc crun podman systemd python3 shellcheck uidmap
     qemu-system-x86 cpio debian-archive-keyring
 )
 
