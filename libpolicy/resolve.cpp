@@ -55,7 +55,8 @@ Result<ResolvedPath> open_in_root(int root_fd, std::string_view path) {
     // RESOLVE_IN_ROOT takes dirfd as "/": AT_FDCWD would make the working directory the root,
     // so the caller's own root is opened explicitly to keep one resolution rule for both cases.
     UniqueFd own_root;
-    if (root_fd == AT_FDCWD) {
+    const bool in_own_root = root_fd == AT_FDCWD;
+    if (in_own_root) {
         own_root.reset(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!own_root.valid()) return fail_errno(errno, "cannot open \"/\" to resolve " + quoted(path));
         root_fd = own_root.get();
@@ -71,6 +72,13 @@ Result<ResolvedPath> open_in_root(int root_fd, std::string_view path) {
     for (int attempt = 0; attempt < kRetries; ++attempt) {
         fd = ::syscall(kOpenat2, root_fd, text.c_str(), &how, sizeof how);
         if (fd >= 0 || errno != EAGAIN) break;
+    }
+    if (fd < 0 && errno == ENOSYS && in_own_root) {
+        // systemd's RestrictSUIDSGID= seccomp filter answers ENOSYS to every openat2(2), whose
+        // mode it cannot inspect. In the caller's own root there is nothing to stay beneath, so
+        // openat(2) resolves the same path (magic links aside, which only the root's owner —
+        // the admin writing the unit — could name).
+        fd = ::openat(AT_FDCWD, text.c_str(), O_PATH | O_CLOEXEC);
     }
     if (fd < 0) {
         const int error = errno;

@@ -26,6 +26,9 @@ TEST_PACKAGES=(
     bats bats-support bats-assert busybox-static runc crun podman systemd python3 shellcheck uidmap
     qemu-system-x86 cpio debian-archive-keyring
 )
+# The daemons whose example policies (contrib/systemd/examples/) the tests start in a private
+# systemd: installed without ever being started on this machine.
+DAEMON_PACKAGES=(nginx-light redis-server postgresql rsync)
 
 # Headings in bold on a terminal, plain in logs (CI).
 if [[ -t 1 ]]; then
@@ -47,9 +50,15 @@ EOF
     exit 2
 }
 
-# install_missing PACKAGE...: apt-get only for packages dpkg does not list as installed.
+# install_missing [--no-service-start] PACKAGE...: apt-get only for packages dpkg does not list as
+# installed. --no-service-start: invoke-rc.d is told (policy-rc.d, exit 101) not to start any
+# service meanwhile, unless the machine has a policy-rc.d of its own.
 install_missing() {
-    local missing=() package
+    local missing=() package quiet_services=0
+    if [[ ${1:-} == --no-service-start ]]; then
+        quiet_services=1
+        shift
+    fi
     for package in "$@"; do
         if [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$package" 2>/dev/null)" != "ii " ]]; then
             missing+=("$package")
@@ -64,6 +73,14 @@ install_missing() {
     export DEBIAN_FRONTEND=noninteractive
     # One retry: a fresh CI machine may race a mirror update.
     apt-get update -q </dev/null || { sleep 5 && apt-get update -q </dev/null; }
+    local policy=/usr/sbin/policy-rc.d
+    if [[ $quiet_services == 1 && ! -e $policy ]]; then
+        printf '#!/bin/sh\n# bootstrap.sh: no service starts while test daemons are installed\nexit 101\n' >"$policy"
+        chmod 0755 "$policy"
+        apt-get install -y -q "${missing[@]}" </dev/null || { rm -f "$policy" && return 1; }
+        rm -f "$policy"
+        return
+    fi
     apt-get install -y -q "${missing[@]}" </dev/null
 }
 
@@ -156,6 +173,7 @@ main() {
     test)
         say "installing what is missing"
         install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+        install_missing --no-service-start "${DAEMON_PACKAGES[@]}"
         # The VM tests' kernel (bookworm-backports, cached after the first download). Without it
         # the vm suite fails and says why; the other suites still run.
         say "fetching the VM test kernel"

@@ -1,7 +1,12 @@
 // open_in_root(): whatever a workload's tree holds ("..", absolute or relative symlinks that
 // point outside, magic links), resolution stays beneath the root.
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -122,6 +127,41 @@ TEST_F(Resolve, OwnRootWithAtFdcwd) {
     ASSERT_TRUE(resolved) << resolved.error().what();
     EXPECT_EQ(inside_etc_, identity(resolved->fd.get()));
     EXPECT_TRUE(resolved->is_directory);
+}
+
+// What systemd's RestrictSUIDSGID= does to openat2(2), whose mode it cannot inspect: ENOSYS.
+void refuse_openat2_like_systemd() {
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+        ::_exit(99);
+    }
+}
+
+// In its own root the caller falls back to openat(2): a hardened unit's launcher still starts.
+TEST_F(Resolve, OwnRootWithoutOpenat2FallsBack) {
+    const std::string path = tree_.path("etc");
+    const auto expected = inside_etc_;
+    EXPECT_EQ(0, run_in_child([&] {
+        refuse_openat2_like_systemd();
+        auto resolved = open_in_root(AT_FDCWD, path);
+        return resolved && identity(resolved->fd.get()) == expected && resolved->is_directory ? 0 : 1;
+    }));
+}
+
+// Beneath a workload's root there is no fallback: openat(2) could not keep a symlink inside.
+TEST_F(Resolve, WorkloadRootWithoutOpenat2IsRefused) {
+    const int root = root_.get();
+    EXPECT_EQ(ENOSYS, run_in_child([&] {
+        refuse_openat2_like_systemd();
+        auto resolved = open_in_root(root, "/etc");
+        return resolved ? 0 : resolved.error().errno_value;
+    }));
 }
 
 TEST_F(Resolve, RootMustBeADirectory) {
