@@ -77,7 +77,8 @@ public:
 
     Result<void> open_maps() {
         for (auto [fd, name] : {std::pair{&domains_, "llh_domains"}, std::pair{&fs_rules_, "llh_fs_rules"},
-                                std::pair{&net_rules_, "llh_net_rules"}, std::pair{&identify_, "llh_identify"}}) {
+                                std::pair{&net_rules_, "llh_net_rules"}, std::pair{&identify_, "llh_identify"},
+                                std::pair{&orphans_, "llh_orphans"}}) {
             auto opened = open_map(paths_, name);
             if (!opened) return staged(std::move(opened), "maps");
             *fd = std::move(*opened);
@@ -95,12 +96,19 @@ public:
     }
 
     Result<bool> detach(const std::string& cgroup_dir) override {
-        std::lock_guard<std::mutex> guard(mutex_);
         auto cgroup = open_cgroup_dir(cgroup_dir);
         if (!cgroup) return tl::unexpected(std::move(cgroup.error()));
+        return detach_id(cgroup->id);
+    }
+
+    Result<bool> detach_id(std::uint64_t cgroup_id) override {
+        std::lock_guard<std::mutex> guard(mutex_);
         auto lock = PinLock::acquire(lock_fd_.get());
         if (!lock) return tl::unexpected(std::move(lock.error()));
-        return remove_domain(cgroup->id);
+        auto removed = remove_domain(cgroup_id);
+        if (!removed || *removed) return removed;
+        // Removed already: the cgroup_rmdir program dropped the domain and left its policy here.
+        return remove_orphans({cgroup_id});
     }
 
     Result<std::vector<Attachment>> status() override {
@@ -115,6 +123,8 @@ public:
                                                           attachment.handled_fs = domain.handled_fs;
                                                           attachment.handled_net = domain.handled_net;
                                                           attachment.scoped = domain.scoped;
+                                                          attachment.waiting_for_exec =
+                                                              (domain.flags & LLH_DOMAIN_UNTIL_EXEC) != 0;
                                                           out.push_back(attachment);
                                                       });
             !walked)
@@ -156,15 +166,22 @@ public:
         }
         if (auto deleted = delete_all(domains_.get(), gone); !deleted)
             return tl::unexpected(std::move(deleted.error()).with_context("collect"));
+        // Read before the sweep: an orphan left later keeps its entry for the next caller.
+        auto orphans = read_orphans();
+        if (!orphans) return tl::unexpected(std::move(orphans.error()).with_context("collect"));
         if (auto swept = delete_rules_if([&](std::uint32_t id) { return live.count(id) == 0; }); !swept)
             return tl::unexpected(std::move(swept.error()).with_context("collect"));
+        std::vector<__u64> drained;
+        for (const auto& [id, policy_id] : *orphans) drained.push_back(id);
+        if (auto deleted = delete_all(orphans_.get(), drained); !deleted)
+            return tl::unexpected(std::move(deleted.error()).with_context("collect"));
         // Questions left by a loader that died between asking and reading the answer.
         std::vector<__u32> stale;
         (void)for_each<__u32, llh_identity>(identify_.get(), [&](__u32 tid, const llh_identity&) {
             if (::access(("/proc/" + std::to_string(tid)).c_str(), F_OK) != 0) stale.push_back(tid);
         });
         (void)delete_all(identify_.get(), stale);
-        return gone.size();
+        return gone.size() + drained.size();
     }
 
 private:
@@ -224,6 +241,38 @@ private:
         return true;
     }
 
+    // llh_orphans: removed cgroups' ids -> the policies whose rules are still in the maps.
+    Result<std::map<__u64, std::uint32_t>> read_orphans() {
+        std::map<__u64, std::uint32_t> orphans;
+        if (auto walked = for_each<__u64, __u32>(orphans_.get(),
+                                                 [&](__u64 id, __u32 policy_id) { orphans.emplace(id, policy_id); });
+            !walked)
+            return tl::unexpected(std::move(walked.error()));
+        return orphans;
+    }
+
+    // Deletes the rules of the orphans of these cgroups (all orphans when `ids` is empty), then their
+    // entries. Returns whether there was any.
+    Result<bool> remove_orphans(const std::set<__u64>& ids) {
+        auto orphans = read_orphans();
+        if (!orphans) return tl::unexpected(std::move(orphans.error()).with_context("llh_orphans"));
+        std::set<std::uint32_t> policies;
+        std::vector<__u64> keys;
+        for (const auto& [id, policy_id] : *orphans) {
+            if (!ids.empty() && ids.count(id) == 0) continue;
+            policies.insert(policy_id);
+            keys.push_back(id);
+        }
+        if (keys.empty()) return false;
+        if (auto deleted = delete_rules_if([&](std::uint32_t id) { return policies.count(id) != 0; }); !deleted) {
+            return tl::unexpected(
+                std::move(deleted.error()).with_context("deleting the rules of removed cgroups' policies"));
+        }
+        if (auto deleted = delete_all(orphans_.get(), keys); !deleted)
+            return tl::unexpected(std::move(deleted.error()).with_context("llh_orphans"));
+        return true;
+    }
+
     // The inode as the programs see it: ask llh_identify for this thread, stat, read the answer.
     Result<InodeIdentity> identify(const RuleObject& object) {
         const auto tid = static_cast<__u32>(::gettid());
@@ -254,6 +303,9 @@ private:
                 domains_.get(), [&](__u64, const llh_domain& domain) { used.insert(domain.policy_id); });
             !walked)
             return tl::unexpected(std::move(walked.error()));
+        auto orphans = read_orphans();  // their rules are still in the maps
+        if (!orphans) return tl::unexpected(std::move(orphans.error()));
+        for (const auto& [id, policy_id] : *orphans) used.insert(policy_id);
         std::uint32_t id = meta->next_policy_id;
         while (id == 0 || used.count(id) != 0) ++id;
         meta->next_policy_id = id + 1;
@@ -364,6 +416,7 @@ private:
         if (!policy_id) return tl::unexpected(std::move(policy_id.error()));
         auto entries = compile_entries(effective, *policy_id, cgroup->level, grants);
         if (!entries) return tl::unexpected(std::move(entries.error()));
+        if (request.until_exec) entries->domain.flags |= LLH_DOMAIN_UNTIL_EXEC;
 
         // Rules first, under an id nobody uses; then the one update that switches the cgroup.
         std::vector<llh_inode_key> fs_written;
@@ -399,6 +452,11 @@ private:
                                           deleted.error().what());
             }
         }
+        // Holding the lock anyway: the rules of cgroups removed since the last caller go now (one
+        // walk of the rule maps, only when there are any), not at the next collect().
+        if (auto swept = remove_orphans({}); !swept) {
+            report.warnings.push_back("the rules of removed cgroups were not deleted: " + swept.error().what());
+        }
         return report;
     }
 
@@ -406,7 +464,7 @@ private:
     UniqueFd lock_fd_;
     UniqueFd meta_;
     OpenInfo info_;
-    UniqueFd domains_, fs_rules_, net_rules_, identify_;
+    UniqueFd domains_, fs_rules_, net_rules_, identify_, orphans_;
     std::mutex mutex_;
 };
 

@@ -29,6 +29,10 @@ struct AttachRequest {
     // openat2(RESOLVE_IN_ROOT) ("" or "/" = this process's root): a container's rootfs, or
     // /proc/PID/root of a task in the service's mount namespace.
     std::string root_dir;
+    // The policy holds no task until one in the cgroup completes an execve (LLH_DOMAIN_UNTIL_EXEC):
+    // for a container runtime's createRuntime hook, whose init still pivots, mounts and reads the
+    // host's /proc before it execs the container's process.
+    bool until_exec = false;
 };
 
 struct AttachReport {
@@ -51,6 +55,7 @@ struct Attachment {
     Scopes scoped = 0;
     std::size_t fs_rules = 0;
     std::size_t net_rules = 0;
+    bool waiting_for_exec = false;  // attached with until_exec, and no task has exec'd yet
 };
 
 struct OpenOptions {
@@ -86,13 +91,22 @@ public:
     // Fails closed: on error the cgroup keeps what it had before and no entry is left behind.
     virtual Result<AttachReport> attach(const AttachRequest& request, const Policy& policy) = 0;
 
-    // Removes exactly this cgroup's policy. Returns false when it had none.
+    // Removes exactly this cgroup's policy. Returns false when it had none. A thin wrapper: the
+    // directory's id, then detach_id().
     virtual Result<bool> detach(const std::string& cgroup_dir) = 0;
+
+    // Removes the policy of the cgroup with this id, which may be gone already: a container's
+    // poststop runs after the runtime removed its cgroup. The kernel drops a removed cgroup's
+    // domain at rmdir and leaves its policy id in llh_orphans; this deletes that policy's rules.
+    // Returns false when it had none (or they were deleted already).
+    virtual Result<bool> detach_id(std::uint64_t cgroup_id) = 0;
 
     virtual Result<std::vector<Attachment>> status() = 0;
 
     // Drops domains of cgroups that no longer exist and rules no domain refers to; returns how
-    // many domains were collected.
+    // many domains were collected, counting those the kernel dropped at rmdir (llh_orphans) whose
+    // rules this call deleted. detach_id() and attach() delete those rules too, so collect() is
+    // only the garbage collector of last resort (a domain written for a cgroup removed meanwhile).
     virtual Result<std::size_t> collect() = 0;
 };
 

@@ -36,9 +36,15 @@
  * - The dentry walk (Landlock's is_access_to_paths_allowed()) runs in
  *   bpf_loop() with at most LLH_MAX_WALK steps; reaching the bound DENIES, so no
  *   tree is deep enough to get through.  Pointers are carried as numbers and read
- *   with BPF_CORE_READ (probe reads): the walk is lockless like an RCU path walk
- *   (Landlock takes references instead), so a concurrent rename may make one
- *   check see either the old or the new parent.
+ *   through bpf_rdonly_cast() (KPTR: direct loads, a fault reads 0) where a path
+ *   is paid per step, with BPF_CORE_READ (probe reads) elsewhere: the walk is
+ *   lockless like an RCU path walk (Landlock takes references instead), so a
+ *   concurrent rename may make one check see either the old or the new parent.
+ *
+ * - One object, in parts with one job each: llh_events.bpf.h (denial events),
+ *   llh_walk.bpf.h (the dentry walk), llh_fs_guards.bpf.h (bpffs and cgroupfs
+ *   guards); a removed cgroup's domain goes with it (raw_tp/cgroup_rmdir, at
+ *   the end).
  *
  * - Rules are inode identities {policy_id, i_generation, i_ino, i_sb->s_dev};
  *   user space learns them through the inode_getattr program (llh_identify).
@@ -48,15 +54,20 @@
  *   the same matrix, transposed).
  *
  * - What the verifier needs (Linux 6.12), learnt the hard way:
- *   . the walk state (struct llh_walk, ~320 bytes, scalars only) lives in the
+ *   . the walk state (struct llh_walk, ~300 bytes, scalars only) lives in the
  *     frame of one global function per hook family (llh_check_open/_path/
  *     _refer): bpf_loop() wants its context on the stack, and global functions
  *     are verified once, with unknown arguments;
- *   . per-layer loops run over all LLH_MAX_LAYERS slots and are not unrolled,
- *     the per-dentry work is a global function (llh_check_dentry), and the
- *     layer scan ends in llh_forget(): otherwise every layer count and loop
- *     exit is verified as its own path (1M instructions exceeded);
- *   . the 512-byte stack is summed over the call chain, callbacks included;
+ *   . per-layer loops are not unrolled; where the layer count is a known
+ *     number they run over all LLH_MAX_LAYERS slots; each walk step is a global
+ *     function (llh_walk_step, llh_collect_step), where the count is unknown
+ *     and loops stop at it; the layer scan ends in llh_forget(): otherwise
+ *     every layer count and loop exit is verified as its own path (1M
+ *     instructions exceeded);
+ *   . the 512-byte stack is summed over the call chain, callbacks included,
+ *     each frame rounded up to 16 bytes: path_rename -> llh_check_refer ->
+ *     llh_collect_step uses all of it (keep struct llh_walk and the programs'
+ *     frames from growing; emit() is a static subprogram for that reason);
  *   . BTF hook arguments are taken for non-NULL: a nullable one (task_kill's
  *     cred) is read as a number (LLH_ARG), and kernel pointers go to global
  *     functions as numbers too;
@@ -72,6 +83,19 @@
 #include "llh_bpf_abi.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* Kernel functions (kfuncs) of Linux 6.12. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+extern int bpf_path_d_path(struct path *path, char *buf, size_t buf__sz) __ksym;
+
+/*
+ * A kernel object by address, for reading: bpf_rdonly_cast() gives the verifier
+ * the type, so field reads are single loads (PROBE_MEM: a fault reads 0), not
+ * bpf_probe_read_kernel() calls; the verifier turns the cast itself into a move.
+ * The dentry walk reads five fields per step, so this is most of its cost.
+ */
+#define KPTR(type, addr) \
+	((type *)bpf_rdonly_cast((const void *)(__u64)(addr), bpf_core_type_id_kernel(type)))
 
 /* Landlock UAPI (ABI 6).  Debian's linux-libc-dev is 6.1, so defined here. */
 #define LANDLOCK_ACCESS_FS_EXECUTE (1U << 0)
@@ -184,6 +208,13 @@ struct {
 } llh_files SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LLH_MAX_DOMAINS);
+	__type(key, __u64);
+	__type(value, __u32);
+} llh_orphans SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 } llh_events SEC(".maps");
@@ -209,90 +240,16 @@ struct llh_rate {
 	__u64 count;
 };
 
+/* LRU: nobody deletes the budgets of detached policies, and a full plain hash
+ * would leave new policies without a budget, i.e. without a rate limit. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LLH_MAX_DOMAINS);
 	__type(key, __u32);
 	__type(value, struct llh_rate);
 } llh_rate SEC(".maps");
 
-/* ------------------------------------------------------------------------ */
-/* Events                                                                   */
-
-/* A per-policy budget of LLH_EVENTS_PER_SEC events per second (racy, cheap). */
-static __always_inline bool event_budget(__u32 policy_id)
-{
-	__u64 second = bpf_ktime_get_boot_ns() / 1000000000ULL;
-	struct llh_rate *rate = bpf_map_lookup_elem(&llh_rate, &policy_id);
-
-	if (!rate) {
-		struct llh_rate fresh = { .second = second, .count = 1 };
-
-		bpf_map_update_elem(&llh_rate, &policy_id, &fresh, BPF_ANY);
-		return true;
-	}
-	if (rate->second != second) {
-		rate->second = second;
-		rate->count = 1;
-		return true;
-	}
-	if (rate->count >= LLH_EVENTS_PER_SEC)
-		return false;
-	rate->count++;
-	return true;
-}
-
-static __always_inline void emit(__u32 kind, __u32 policy_id, __u64 access, int error, __u32 port,
-				 struct dentry *object)
-{
-	struct llh_event *ev;
-
-	if (!event_budget(policy_id))
-		return;
-	ev = bpf_ringbuf_reserve(&llh_events, sizeof(*ev), 0);
-	if (!ev)
-		return;
-	ev->time_ns = bpf_ktime_get_boot_ns();
-	ev->cgroup_id = bpf_get_current_cgroup_id();
-	ev->access = access;
-	ev->policy_id = policy_id;
-	ev->pid = bpf_get_current_pid_tgid() >> 32;
-	ev->error = error;
-	ev->kind = kind;
-	ev->port = port;
-	ev->pad = 0;
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	ev->name[0] = '\0';
-	if (object)
-		bpf_probe_read_kernel_str(ev->name, sizeof(ev->name),
-					  BPF_CORE_READ(object, d_name.name));
-	bpf_ringbuf_submit(ev, 0);
-}
-
-/*
- * The heavy functions below are global BPF functions (__noinline, not static):
- * the verifier checks each once, with unknown arguments, instead of once per
- * caller state; otherwise the combinations of layer counts and walk states
- * exceed its 1M instruction budget.  Their pointer arguments are either
- * pointers to our scalar-only structs (which may be NULL) or kernel pointers
- * passed as numbers.
- */
-
-/* One event per denial, with the last path component of @object if any. */
-__noinline int llh_report(__u32 kind, __u32 policy_id, __u64 access, int error, __u64 object)
-{
-	emit(kind, policy_id, access, error, 0, (struct dentry *)object);
-	return 0;
-}
-
-__noinline int llh_report_net(__u32 policy_id, __u32 access, __u32 port)
-{
-	emit(LLH_EVENT_NET, policy_id, access, LLH_EACCES, port, NULL);
-	return 0;
-}
-
-#define report(kind, policy_id, access, error, object) \
-	llh_report(kind, policy_id, access, error, (__u64)(object))
+#include "llh_events.bpf.h"
 
 /* ------------------------------------------------------------------------ */
 /* Layers: the domains on the current task's cgroup ancestry                */
@@ -311,9 +268,7 @@ static __always_inline __u32 clamp_level(int level)
 
 static __always_inline __u32 current_top_level(void)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	return clamp_level(BPF_CORE_READ(task, cgroups, dfl_cgrp, level));
+	return clamp_level(KPTR(struct task_struct, bpf_get_current_task())->cgroups->dfl_cgrp->level);
 }
 
 /* The id of @cgrp's ancestor at @level (@cgrp's own level or above). */
@@ -338,10 +293,16 @@ static __always_inline const struct llh_domain *domain_at(__u64 cgrp, __u32 leve
 	__u64 id = cgrp ? cgroup_ancestor_id((struct cgroup *)cgrp, level) :
 			  bpf_get_current_ancestor_cgroup_id(level);
 
+	const struct llh_domain *dom;
+
 	*cgroup_id = id;
 	if (!id)
 		return NULL;
-	return bpf_map_lookup_elem(&llh_domains, &id);
+	dom = bpf_map_lookup_elem(&llh_domains, &id);
+	/* Waiting for its first exec: no layer yet (llh_arm_on_exec). */
+	if (dom && (dom->flags & LLH_DOMAIN_UNTIL_EXEC))
+		return NULL;
+	return dom;
 }
 
 /* The layers handling file-system access, outermost first.  Slots past
@@ -349,13 +310,15 @@ static __always_inline const struct llh_domain *domain_at(__u64 cgrp, __u32 leve
  * all LLH_MAX_LAYERS slots: a loop that stopped at nlayers would give the
  * verifier one state per exit point, multiplied over every later loop. */
 struct llh_fs_subject {
-	__u32 nlayers;
-	__u32 overflow; /* more than LLH_MAX_LAYERS: denies everything */
+	/* Bytes, not words: this struct is part of the walk state, and the refer
+	 * hooks' call chains are within a few bytes of the 512-byte stack. */
+	__u8 nlayers;
+	__u8 overflow;   /* more than LLH_MAX_LAYERS: denies everything */
+	__u8 any_domain; /* the task has a domain, whatever it handles */
+	__u8 top;        /* scan: the last level to look at */
 	__u32 policy[LLH_MAX_LAYERS];
 	__u16 handled[LLH_MAX_LAYERS];
-	__u32 any_domain; /* the task has a domain, whatever it handles */
 	__u32 inner_policy;
-	__u32 top; /* scan: the last level to look at */
 };
 
 static int fs_level_step(__u32 level, void *ctx)
@@ -501,382 +464,7 @@ static __always_inline bool task_in_subtree(struct task_struct *task, __u64 cgro
 	return cgroup_in_subtree(BPF_CORE_READ(task, cgroups, dfl_cgrp), cgroup_id, level);
 }
 
-/* ------------------------------------------------------------------------ */
-/* The dentry walk (Landlock's is_access_to_paths_allowed() and             */
-/* collect_domain_accesses())                                               */
-
-enum llh_walk_phase {
-	LLH_PHASE_CHECK = 0, /* look up the rules of the current dentry, then go up */
-	LLH_PHASE_UP = 1,    /* just crossed a mount point: its dentry is hidden */
-};
-
-enum llh_walk_end {
-	LLH_WALK_RUNNING = 0,
-	LLH_WALK_DONE = 1,
-};
-
-struct llh_walk {
-	struct llh_fs_subject s;
-	/* Per layer, the requested rights it still denies (Landlock's layer masks). */
-	__u16 den1[LLH_MAX_LAYERS];
-	__u16 den2[LLH_MAX_LAYERS];
-	/* Refer only: the rights the moved/exchanged children get from their own rule. */
-	__u16 child1[LLH_MAX_LAYERS];
-	__u16 child2[LLH_MAX_LAYERS];
-	__u16 req1, req2;
-	__u8 dom_check; /* refer: still comparing the source and destination hierarchies */
-	__u8 allowed1, allowed2;
-	__u8 child1_dir, child2_dir, has_child2;
-	__u8 phase, end, truncated;
-	__u8 which;     /* collect walk: 1 = den1, 2 = den2 */
-	__u8 refer_flags;
-	__u8 pad[3];
-	__u64 dentry;   /* struct dentry * */
-	__u64 mnt;      /* struct mount * holding dentry */
-	__u64 mnt_root; /* mnt->mnt.mnt_root; collect walk: the mount root where it ends */
-	__u64 sb;       /* last superblock seen */
-	/* The rule lookup key: here rather than in each step's frame, which the
-	 * 512-byte BPF stack (summed over the call chain) cannot afford. */
-	struct llh_inode_key key;
-};
-
-static __always_inline struct mount *real_mount(struct vfsmount *mnt)
-{
-	return (void *)mnt - bpf_core_field_offset(struct mount, mnt);
-}
-
-static __always_inline bool dentry_is_dir(struct dentry *dentry)
-{
-	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-
-	if (!inode)
-		return false;
-	return (BPF_CORE_READ(inode, i_mode) & LLH_S_IFMT) == LLH_S_IFDIR;
-}
-
-/* Pseudo file systems never mountable (sockfs, pipefs...) and private inodes:
- * allowed (Landlock's is_nouser_or_private()). */
-static __always_inline bool is_nouser_or_private(struct dentry *dentry)
-{
-	struct inode *inode;
-
-	if (BPF_CORE_READ(dentry, d_sb, s_flags) & LLH_SB_NOUSER)
-		return true;
-	inode = BPF_CORE_READ(dentry, d_inode);
-	return inode && (BPF_CORE_READ(inode, i_flags) & LLH_S_PRIVATE);
-}
-
-/* The identity of a positive dentry's inode, as llh_identify reports it. */
-/* Fills w->key (but its policy_id) with the identity of a positive dentry's
- * inode, as llh_identify reports it; the device is cached per superblock. */
-static __always_inline bool inode_key(struct llh_walk *w, __u64 dentry_addr)
-{
-	struct dentry *dentry = (void *)dentry_addr;
-	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-	__u64 sb;
-
-	if (!inode)
-		return false; /* negative dentries carry no rule (find_rule()) */
-	w->key.ino = BPF_CORE_READ(inode, i_ino);
-	w->key.generation = BPF_CORE_READ(inode, i_generation);
-	sb = (__u64)BPF_CORE_READ(inode, i_sb);
-	if (sb != w->sb) {
-		w->sb = sb;
-		w->key.dev = BPF_CORE_READ((struct super_block *)sb, s_dev);
-	}
-	w->key.pad = 0;
-	return true;
-}
-
-#define LLH_UNMASK_1 1
-#define LLH_UNMASK_2 2
-
-/* Clears, in den1 and/or den2, the rights the dentry's rules grant per layer
- * (landlock_unmask_layers()).  Only layers that still deny something look up. */
-static __always_inline void unmask_at(struct llh_walk *w, __u64 dentry, __u32 which)
-{
-	if (!inode_key(w, dentry))
-		return;
-	LLH_PER_LAYER
-	for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
-		__u64 *allowed;
-		__u16 pending = 0;
-
-		if (which & LLH_UNMASK_1)
-			pending |= w->den1[l];
-		if (which & LLH_UNMASK_2)
-			pending |= w->den2[l];
-		if (!pending)
-			continue;
-		w->key.policy_id = w->s.policy[l];
-		allowed = bpf_map_lookup_elem(&llh_fs_rules, &w->key);
-		if (!allowed)
-			continue;
-		if (which & LLH_UNMASK_1)
-			w->den1[l] &= ~*allowed;
-		if (which & LLH_UNMASK_2)
-			w->den2[l] &= ~*allowed;
-	}
-}
-
-/* Child masks for refer: the handled rights minus the child's own rule. */
-static __noinline void child_masks(struct llh_walk *w, __u64 dentry, __u16 *out)
-{
-	bool positive = inode_key(w, dentry);
-
-	LLH_PER_LAYER
-	for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
-		__u64 *allowed;
-
-		out[l] = w->s.handled[l];
-		if (!positive || !out[l])
-			continue;
-		w->key.policy_id = w->s.policy[l];
-		allowed = bpf_map_lookup_elem(&llh_fs_rules, &w->key);
-		if (allowed)
-			out[l] &= ~*allowed;
-	}
-}
-
-static __always_inline bool all_clear(const __u16 *den)
-{
-	__u16 acc = 0;
-
-	LLH_PER_LAYER
-	for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
-		acc |= den[l];
-	}
-	return !acc;
-}
-
-/* Landlock's no_more_access(): the destination hierarchy restricts at least as
- * much as the source one (and conversely for RENAME_EXCHANGE), per layer. */
-static __always_inline bool no_more_access(const struct llh_walk *w)
-{
-	__u16 mask1 = w->child1_dir ? LLH_FS_ALL : LLH_FS_FILE;
-	__u16 mask2 = w->child2_dir ? LLH_FS_ALL : LLH_FS_FILE;
-
-	LLH_PER_LAYER
-	for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
-		if (w->den1[l] & w->child1[l] & mask1 & ~w->den2[l])
-			return false;
-		if (w->has_child2 && (w->den2[l] & w->child2[l] & mask2 & ~w->den1[l]))
-			return false;
-	}
-	return true;
-}
-
-/* Keeps only the requested rights (Landlock's scope_to_request()). */
-static __always_inline void scope_to_request(__u16 *den, __u16 request)
-{
-	LLH_PER_LAYER
-	for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
-		den[l] &= request;
-	}
-}
-
-static __always_inline void enter_mount(struct llh_walk *w, struct mount *mnt)
-{
-	w->mnt = (__u64)mnt;
-	w->mnt_root = (__u64)BPF_CORE_READ(mnt, mnt.mnt_root);
-}
-
-/* One step of is_access_to_paths_allowed(): check the rules of the current
- * dentry, then move to its parent, crossing mount points upwards. */
-/* The body of is_access_to_paths_allowed()'s loop at w->dentry: returns 1
- * when both requests are allowed.  A global function, verified once: the walk
- * callback that calls it stays small. */
-__noinline int llh_check_dentry(struct llh_walk *w)
-{
-	if (!w)
-		return 0;
-	if (w->dom_check && no_more_access(w)) {
-		/* Downgrades the remaining checks from the domain's handled rights
-		 * to the requested ones. */
-		w->dom_check = 0;
-		scope_to_request(w->den1, w->req1);
-		scope_to_request(w->den2, w->req2);
-		w->allowed1 |= all_clear(w->den1);
-		w->allowed2 |= all_clear(w->den2);
-		if (w->allowed1 && w->allowed2)
-			return 1;
-	}
-	unmask_at(w, w->dentry, LLH_UNMASK_1 | LLH_UNMASK_2);
-	w->allowed1 |= all_clear(w->den1);
-	w->allowed2 |= all_clear(w->den2);
-	return w->allowed1 && w->allowed2;
-}
-
-/* collect_domain_accesses()' loop body: returns 1 when every handled right is
- * allowed in den1 (w->which == 1) or den2. */
-__noinline int llh_collect_dentry(struct llh_walk *w)
-{
-	if (!w)
-		return 0;
-	if (w->which == 1) {
-		unmask_at(w, w->dentry, LLH_UNMASK_1);
-		return all_clear(w->den1);
-	}
-	unmask_at(w, w->dentry, LLH_UNMASK_2);
-	return all_clear(w->den2);
-}
-
-static int walk_step(__u32 index, void *ctx)
-{
-	struct llh_walk *w = ctx;
-	struct dentry *dentry, *parent;
-
-	if (w->phase == LLH_PHASE_CHECK && llh_check_dentry(w))
-		goto done;
-
-	if (w->dentry == w->mnt_root) {
-		struct mount *mnt = (void *)w->mnt;
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-		/* Stops at the real root (follow_up() fails); the chroot is ignored. */
-		if ((__u64)up == w->mnt)
-			goto done;
-		/* The mount point itself is hidden by the mount: not checked. */
-		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
-		enter_mount(w, up);
-		w->phase = LLH_PHASE_UP;
-		return 0;
-	}
-	dentry = (void *)w->dentry;
-	parent = BPF_CORE_READ(dentry, d_parent);
-	if (parent == dentry) {
-		/* A disconnected root: only internal mounts (nsfs...) are allowed. */
-		struct mount *mnt = (void *)w->mnt;
-
-		if (BPF_CORE_READ(mnt, mnt.mnt_flags) & LLH_MNT_INTERNAL) {
-			w->allowed1 = 1;
-			w->allowed2 = 1;
-		}
-		goto done;
-	}
-	w->dentry = (__u64)parent;
-	w->phase = LLH_PHASE_CHECK;
-	return 0;
-done:
-	w->end = LLH_WALK_DONE;
-	return 1;
-}
-
-/* Runs the walk from @dentry in @mnt; returns allowed1 && allowed2.  Reaching
- * LLH_MAX_WALK steps denies. */
-static __always_inline bool walk_path(struct llh_walk *w, __u64 dentry, __u64 vfsmnt)
-{
-	if (!w)
-		return 0;
-	w->dentry = dentry;
-	enter_mount(w, real_mount((struct vfsmount *)vfsmnt));
-	w->phase = LLH_PHASE_CHECK;
-	w->end = LLH_WALK_RUNNING;
-	bpf_loop(LLH_MAX_WALK, walk_step, w, 0);
-	if (w->end != LLH_WALK_DONE) {
-		w->truncated = 1;
-		return 0;
-	}
-	return w->allowed1 && w->allowed2;
-}
-
-/* One step of collect_domain_accesses(): same mount only. */
-static int collect_step(__u32 index, void *ctx)
-{
-	struct llh_walk *w = ctx;
-	struct dentry *dentry, *parent;
-
-	if (llh_collect_dentry(w))
-		goto allowed;
-	dentry = (void *)w->dentry;
-	if (w->dentry == w->mnt_root)
-		goto done;
-	parent = BPF_CORE_READ(dentry, d_parent);
-	if (parent == dentry)
-		goto done;
-	w->dentry = (__u64)parent;
-	return 0;
-allowed:
-	w->phase = 1; /* reused as "every handled right is allowed" */
-done:
-	w->end = LLH_WALK_DONE;
-	return 1;
-}
-
-/* Landlock's collect_domain_accesses() from @dir up to @mnt_root into den1
- * (@which == 1) or den2.  Returns true when every handled right is allowed. */
-static __always_inline bool collect_domain_accesses(struct llh_walk *w, __u64 mnt_root, __u64 dir_addr,
-					       __u32 which)
-{
-	struct dentry *dir = (void *)dir_addr;
-	__u16 *den;
-
-	if (!w)
-		return 0;
-	den = which == 1 ? w->den1 : w->den2;
-	if (is_nouser_or_private(dir))
-		return true; /* masks stay empty */
-	LLH_PER_LAYER
-	for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
-		den[l] = w->s.handled[l];
-	}
-	w->which = which;
-	w->dentry = dir_addr;
-	w->mnt_root = mnt_root;
-	w->phase = 0;
-	w->end = LLH_WALK_RUNNING;
-	bpf_loop(LLH_MAX_WALK, collect_step, w, 0);
-	if (w->end != LLH_WALK_DONE) {
-		w->truncated = 1;
-		return 0;
-	}
-	return w->phase == 1;
-}
-
-/* The first layer (innermost first, as Landlock reports) still denying. */
-static __always_inline __u32 denying_policy(const struct llh_walk *w)
-{
-	__u32 policy = 0;
-
-	LLH_PER_LAYER
-	for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
-		if (w->den1[l] | w->den2[l])
-			policy = w->s.policy[l];
-	}
-	return policy ? policy : w->s.inner_policy;
-}
-
-static __always_inline void init_request(struct llh_walk *w, __u16 request)
-{
-	LLH_PER_LAYER
-	for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
-		w->den1[l] = request & w->s.handled[l];
-	}
-	w->req1 = request;
-	w->allowed1 = all_clear(w->den1);
-	w->allowed2 = 1;
-}
-
-/* Landlock's current_check_access_path(): @request on @path for the collected
- * layers.  Returns 0 or -EACCES. */
-static __always_inline int check_access_path(struct llh_walk *w, __u64 dentry_addr, __u64 vfsmnt,
-					__u32 request, __u64 object)
-{
-	struct dentry *dentry = (void *)dentry_addr;
-
-	if (!w)
-		return 0;
-	if (w->s.overflow)
-		goto deny;
-	init_request(w, request);
-	if (w->allowed1 || is_nouser_or_private(dentry))
-		return 0;
-	if (walk_path(w, dentry_addr, vfsmnt))
-		return 0;
-deny:
-	report(LLH_EVENT_FS, denying_policy(w), request, LLH_EACCES, object);
-	return -LLH_EACCES;
-}
+#include "llh_walk.bpf.h"
 
 /* Landlock's get_mode_access(). */
 static __always_inline __u16 mode_access(__u32 mode)
@@ -925,7 +513,7 @@ static __always_inline bool is_eacces(const __u16 *den, __u16 request)
 #define LLH_REFER_EXCHANGE 2  /* RENAME_EXCHANGE */
 
 static __always_inline int check_refer_path(struct llh_walk *w, __u64 old_addr, __u64 new_parent_addr,
-				       __u64 vfsmnt, __u64 new_addr)
+				       __u64 vfsmnt, __u64 new_addr, struct llh_denial *d)
 {
 	struct dentry *old_dentry = (void *)old_addr, *new_dentry = (void *)new_addr;
 	struct dentry *new_parent = (void *)new_parent_addr;
@@ -959,7 +547,7 @@ static __always_inline int check_refer_path(struct llh_walk *w, __u64 old_addr, 
 
 	/* Same directory: no reparenting, REFER not needed. */
 	if (BPF_CORE_READ(old_dentry, d_parent) == new_parent)
-		return check_access_path(w, (__u64)new_parent, vfsmnt, req1 | req2, (__u64)new_dentry);
+		return check_access_path(w, (__u64)new_parent, vfsmnt, req1 | req2, (__u64)new_dentry, d);
 
 	req1 |= LANDLOCK_ACCESS_FS_REFER;
 	req2 |= LANDLOCK_ACCESS_FS_REFER;
@@ -999,63 +587,14 @@ static __always_inline int check_refer_path(struct llh_walk *w, __u64 old_addr, 
 	/* EACCES has priority over EXDEV, for exchanges too. */
 	if (is_eacces(w->den1, req1) || is_eacces(w->den2, req2))
 		goto eacces;
-	report(LLH_EVENT_FS, denying_policy(w), LANDLOCK_ACCESS_FS_REFER, LLH_EXDEV, old_dentry);
+	note(d, LLH_EVENT_FS, denying_policy(w), LANDLOCK_ACCESS_FS_REFER, LLH_EXDEV, old_addr);
 	return -LLH_EXDEV;
 eacces:
-	report(LLH_EVENT_FS, denying_policy(w), req1 | req2, LLH_EACCES, old_dentry);
+	note(d, LLH_EVENT_FS, denying_policy(w), req1 | req2, LLH_EACCES, old_addr);
 	return -LLH_EACCES;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Cgroup mode's own guards                                                 */
-
-static __always_inline unsigned long dentry_magic(struct dentry *dentry)
-{
-	return BPF_CORE_READ(dentry, d_sb, s_magic);
-}
-
-/* bpffs holds our pinned links: removing them would detach the programs. */
-static __noinline int guard_bpffs(struct llh_fs_subject *s, struct dentry *dir,
-				  struct dentry *object)
-{
-	if (!s->any_domain || dentry_magic(dir) != LLH_BPF_FS_MAGIC)
-		return 0;
-	report(LLH_EVENT_CHANGE, s->inner_policy, LLH_CHANGE_BPF, LLH_EPERM, object);
-	return -LLH_EPERM;
-}
-
-static __always_inline bool name_is(const char *name, const char *want, __u32 len)
-{
-	char buf[16] = {};
-
-	if (len > sizeof(buf))
-		return false;
-	if (bpf_probe_read_kernel_str(buf, sizeof(buf), name) != (long)len)
-		return false;
-	for (__u32 i = 0; i < sizeof(buf); i++) {
-		if (i >= len)
-			break;
-		if (buf[i] != want[i])
-			return false;
-	}
-	return true;
-}
-
-/* Writing a pid into cgroup.procs / cgroup.threads (or v1 "tasks") would move
- * a task out of the policied cgroup. */
-static __noinline bool is_cgroup_migration_file(struct file *file)
-{
-	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-	unsigned long magic = dentry_magic(dentry);
-	const char *name;
-
-	if (magic != LLH_CGROUP2_SUPER_MAGIC && magic != LLH_CGROUP_SUPER_MAGIC)
-		return false;
-	name = (const char *)BPF_CORE_READ(dentry, d_name.name);
-	if (name_is(name, "cgroup.procs", 13) || name_is(name, "cgroup.threads", 15))
-		return true;
-	return magic == LLH_CGROUP_SUPER_MAGIC && name_is(name, "tasks", 6);
-}
+#include "llh_fs_guards.bpf.h"
 
 /* ------------------------------------------------------------------------ */
 /* Identity of a rule's inode (PRIORITY: used by the loader for every rule)  */
@@ -1111,35 +650,36 @@ static __always_inline int lsm_ret(int err)
 	})
 
 /* Landlock's get_required_file_open_access(). */
-static __always_inline __u16 open_access(struct file *file)
+static __always_inline __u16 open_access(struct file *file_addr)
 {
-	__u32 f_mode = BPF_CORE_READ(file, f_mode);
+	struct file *file = KPTR(struct file, file_addr);
+	__u32 f_mode = file->f_mode;
 	__u16 access = 0;
 
 	if (f_mode & LLH_FMODE_READ) {
 		/* A directory can only be opened in read mode. */
-		if ((BPF_CORE_READ(file, f_inode, i_mode) & LLH_S_IFMT) == LLH_S_IFDIR)
+		if ((file->f_inode->i_mode & LLH_S_IFMT) == LLH_S_IFDIR)
 			return LANDLOCK_ACCESS_FS_READ_DIR;
 		access = LANDLOCK_ACCESS_FS_READ_FILE;
 	}
 	if (f_mode & LLH_FMODE_WRITE)
 		access |= LANDLOCK_ACCESS_FS_WRITE_FILE;
-	if (BPF_CORE_READ(file, f_flags) & LLH___FMODE_EXEC)
+	if (file->f_flags & LLH___FMODE_EXEC)
 		access |= LANDLOCK_ACCESS_FS_EXECUTE;
 	return access;
 }
 
 static __always_inline bool file_is_device(struct file *file)
 {
-	__u32 type = BPF_CORE_READ(file, f_inode, i_mode) & LLH_S_IFMT;
+	__u32 type = KPTR(struct file, file)->f_inode->i_mode & LLH_S_IFMT;
 
 	return type == LLH_S_IFBLK || type == LLH_S_IFCHR;
 }
 
 /* Landlock's hook_file_open(): also decides TRUNCATE and IOCTL_DEV for the life
- * of the file, remembered in llh_files when denied.  Then cgroup mode's guard
- * against leaving the cgroup.  (A global function: it owns the walk state.) */
-__noinline int llh_check_open(__u64 file_addr)
+ * of the file, remembered in llh_files when denied.  (A global function: it
+ * owns the walk state.) */
+__noinline int llh_check_open(__u64 file_addr, struct llh_denial *d)
 {
 	struct file *file = (void *)file_addr;
 	struct llh_walk w = {};
@@ -1147,53 +687,46 @@ __noinline int llh_check_open(__u64 file_addr)
 	__u16 open_req, optional, full, allowed, denied;
 
 	collect_fs_layers(&w.s);
-	if (!w.s.any_domain)
+	if (!w.s.nlayers)
 		return 0;
-	dentry = BPF_CORE_READ(file, f_path.dentry);
-	if (w.s.nlayers) {
-		open_req = open_access(file);
-		optional = LANDLOCK_ACCESS_FS_TRUNCATE;
-		if (file_is_device(file))
-			optional |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-		full = open_req | optional;
-		init_request(&w, full);
-		if (w.s.overflow) {
+	dentry = KPTR(struct file, file_addr)->f_path.dentry;
+	open_req = open_access(file);
+	optional = LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (file_is_device(file))
+		optional |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	full = open_req | optional;
+	init_request(&w, full);
+	if (w.s.overflow) {
+		allowed = 0;
+	} else if (w.allowed1 || is_nouser_or_private(dentry) ||
+		   walk_path(&w, (__u64)dentry, (__u64)KPTR(struct file, file_addr)->f_path.mnt)) {
+		allowed = full;
+	} else {
+		/* Each right no layer vetoed (a truncated walk vetoes all). */
+		allowed = full;
+		if (w.truncated)
 			allowed = 0;
-		} else if (w.allowed1 || is_nouser_or_private(dentry) ||
-			   walk_path(&w, (__u64)dentry, (__u64)BPF_CORE_READ(file, f_path.mnt))) {
-			allowed = full;
-		} else {
-			/* Each right no layer vetoed (a truncated walk vetoes all). */
-			allowed = full;
-			if (w.truncated)
-				allowed = 0;
-			LLH_PER_LAYER
-			for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
-				allowed &= ~w.den1[l];
-			}
-		}
-		if ((open_req & allowed) != open_req) {
-			report(LLH_EVENT_FS, denying_policy(&w), open_req & ~allowed, LLH_EACCES,
-			       dentry);
-			return -LLH_EACCES;
-		}
-		denied = optional & ~allowed;
-		if (denied) {
-			__u64 value = denied;
-
-			/* Fail closed: a file whose limits cannot be remembered is
-			 * not opened. */
-			if (bpf_map_update_elem(&llh_files, &file_addr, &value, BPF_ANY)) {
-				report(LLH_EVENT_FS, w.s.inner_policy, denied, LLH_EACCES,
-				       dentry);
-				return -LLH_EACCES;
-			}
+		LLH_PER_LAYER
+		for (__u32 l = 0; l < LLH_MAX_LAYERS; l++) {
+			allowed &= ~w.den1[l];
 		}
 	}
-	if ((BPF_CORE_READ(file, f_mode) & LLH_FMODE_WRITE) && is_cgroup_migration_file(file)) {
-		bpf_map_delete_elem(&llh_files, &file_addr);
-		report(LLH_EVENT_CHANGE, w.s.inner_policy, LLH_CHANGE_CGROUP, LLH_EPERM, dentry);
-		return -LLH_EPERM;
+	if ((open_req & allowed) != open_req) {
+		note(d, LLH_EVENT_FS, denying_policy(&w), open_req & ~allowed, LLH_EACCES,
+		     (__u64)dentry);
+		return -LLH_EACCES;
+	}
+	denied = optional & ~allowed;
+	if (denied) {
+		__u64 value = denied;
+
+		/* Fail closed: a file whose limits cannot be remembered is
+		 * not opened. */
+		if (bpf_map_update_elem(&llh_files, &file_addr, &value, BPF_ANY)) {
+			note(d, LLH_EVENT_FS, w.s.inner_policy, denied, LLH_EACCES,
+			     (__u64)dentry);
+			return -LLH_EACCES;
+		}
 	}
 	return 0;
 }
@@ -1201,9 +734,17 @@ __noinline int llh_check_open(__u64 file_addr)
 SEC("lsm/file_open")
 int BPF_PROG(llh_file_open, struct file *file, int ret)
 {
+	struct llh_denial d = {};
+	int err;
+
 	if (ret)
 		return ret;
-	return lsm_ret(llh_check_open(LLH_ARG(0)));
+	err = lsm_ret(llh_check_open(LLH_ARG(0), &d));
+	if (!err)
+		err = lsm_ret(llh_guard_cgroup_file(LLH_ARG(0), &d));
+	if (err)
+		emit(&d, 0, &file->f_path, LLH_PATH_OBJECT);
+	return err;
 }
 
 SEC("lsm/file_free_security")
@@ -1214,6 +755,17 @@ int BPF_PROG(llh_file_free_security, struct file *file)
 	bpf_map_delete_elem(&llh_files, &key);
 	bpf_map_delete_elem(&llh_fowners, &key);
 	return 0;
+}
+
+/* A right of an open file that its open decided against: EACCES, and the
+ * event names the file's path. */
+static __always_inline int deny_file(struct file *file, __u64 access)
+{
+	struct llh_denial d = {};
+
+	note(&d, LLH_EVENT_FS, 0, access, LLH_EACCES, (__u64)BPF_CORE_READ(file, f_path.dentry));
+	emit(&d, 0, &file->f_path, LLH_PATH_OBJECT);
+	return -LLH_EACCES;
 }
 
 /* Landlock's hook_file_truncate(): decided at open time, whoever truncates. */
@@ -1228,9 +780,7 @@ int BPF_PROG(llh_file_truncate, struct file *file, int ret)
 	denied = bpf_map_lookup_elem(&llh_files, &key);
 	if (!denied || !(*denied & LANDLOCK_ACCESS_FS_TRUNCATE))
 		return 0;
-	report(LLH_EVENT_FS, 0, LANDLOCK_ACCESS_FS_TRUNCATE, LLH_EACCES,
-	       BPF_CORE_READ(file, f_path.dentry));
-	return -LLH_EACCES;
+	return deny_file(file, LANDLOCK_ACCESS_FS_TRUNCATE);
 }
 
 /* Landlock's is_masked_device_ioctl(): commands implemented by do_vfs_ioctl()
@@ -1270,9 +820,7 @@ static __always_inline int check_ioctl(struct file *file, __u32 cmd)
 		return 0;
 	if (!file_is_device(file) || is_masked_device_ioctl(cmd))
 		return 0;
-	report(LLH_EVENT_FS, 0, LANDLOCK_ACCESS_FS_IOCTL_DEV, LLH_EACCES,
-	       BPF_CORE_READ(file, f_path.dentry));
-	return -LLH_EACCES;
+	return deny_file(file, LANDLOCK_ACCESS_FS_IOCTL_DEV);
 }
 
 SEC("lsm/file_ioctl")
@@ -1295,12 +843,14 @@ int BPF_PROG(llh_file_ioctl_compat, struct file *file, unsigned int cmd, unsigne
 #define LLH_GUARD_BPFFS 1 /* also refuse removals in bpffs (our pinned links) */
 
 
-/* Landlock's current_check_access_path() for @request on @dentry in @vfsmnt,
- * then cgroup mode's bpffs guard if asked.  A global function: it owns the
- * walk state. */
-__noinline int llh_check_path(__u64 dentry, __u64 vfsmnt, __u32 request, __u64 object,
-			      __u32 flags)
+/* Landlock's current_check_access_path() for @request on the struct path at
+ * @path_addr, then cgroup mode's bpffs guard if asked.  A global function: it
+ * owns the walk state. */
+__noinline int llh_check_path(__u64 path_addr, __u32 request, __u64 object, __u32 flags,
+			      struct llh_denial *d)
 {
+	struct path *path = KPTR(struct path, path_addr);
+	__u64 dentry = (__u64)path->dentry, vfsmnt = (__u64)path->mnt;
 	struct llh_walk w = {};
 	int err;
 
@@ -1308,20 +858,22 @@ __noinline int llh_check_path(__u64 dentry, __u64 vfsmnt, __u32 request, __u64 o
 	if (!w.s.any_domain)
 		return 0;
 	if (w.s.nlayers) {
-		err = check_access_path(&w, dentry, vfsmnt, request, object);
+		err = check_access_path(&w, dentry, vfsmnt, request, object, d);
 		if (err)
 			return err;
 	}
 	if (flags & LLH_GUARD_BPFFS)
-		return guard_bpffs(&w.s, (struct dentry *)dentry, (struct dentry *)object);
+		return guard_bpffs(&w.s, (struct dentry *)dentry, object, d);
 	return 0;
 }
 
 /* Landlock's current_check_refer_path() (@flags: LLH_REFER_*), then the bpffs
  * guard for renames (both directories are on one mount). */
-__noinline int llh_check_refer(__u64 old_dentry, __u64 new_parent, __u64 vfsmnt, __u64 new_dentry,
-			       __u32 flags)
+__noinline int llh_check_refer(__u64 old_dentry, __u64 new_dir_addr, __u64 new_dentry, __u32 flags,
+			       struct llh_denial *d)
 {
+	struct path *new_dir = KPTR(struct path, new_dir_addr);
+	__u64 new_parent = (__u64)new_dir->dentry, vfsmnt = (__u64)new_dir->mnt;
 	struct llh_walk w = {};
 	int err;
 
@@ -1330,20 +882,28 @@ __noinline int llh_check_refer(__u64 old_dentry, __u64 new_parent, __u64 vfsmnt,
 		return 0;
 	if (w.s.nlayers) {
 		w.refer_flags = flags;
-		err = check_refer_path(&w, old_dentry, new_parent, vfsmnt, new_dentry);
+		err = check_refer_path(&w, old_dentry, new_parent, vfsmnt, new_dentry, d);
 		if (err)
 			return err;
 	}
 	if (flags & LLH_REFER_REMOVABLE)
-		return guard_bpffs(&w.s, (struct dentry *)new_parent, (struct dentry *)old_dentry);
+		return guard_bpffs(&w.s, (struct dentry *)new_parent, old_dentry, d);
 	return 0;
 }
 
-static __always_inline int check_dir_op(const struct path *dir, __u64 dentry, __u32 request,
-					__u32 flags)
+/* @request on the entry @dentry of the directory @dir (the hook's first
+ * argument, also as a number); a denial's event names the entry's path. */
+#define check_dir_op(dir, dentry, request, flags) \
+	check_entry(dir, LLH_ARG(0), dentry, request, flags)
+static __always_inline int check_entry(const struct path *dir, __u64 dir_addr, __u64 dentry,
+				       __u32 request, __u32 flags)
 {
-	return lsm_ret(llh_check_path((__u64)BPF_CORE_READ(dir, dentry),
-				      (__u64)BPF_CORE_READ(dir, mnt), request, dentry, flags));
+	struct llh_denial d = {};
+	int err = lsm_ret(llh_check_path(dir_addr, request, dentry, flags, &d));
+
+	if (err)
+		emit(&d, 0, dir, LLH_PATH_PARENT);
+	return err;
 }
 
 SEC("lsm/path_mkdir")
@@ -1393,22 +953,33 @@ SEC("lsm/path_truncate")
 int BPF_PROG(llh_path_truncate, const struct path *path, int ret)
 {
 	struct dentry *dentry;
+	struct llh_denial d = {};
+	int err;
 
 	if (ret)
 		return ret;
 	dentry = BPF_CORE_READ(path, dentry);
-	return lsm_ret(llh_check_path((__u64)dentry, (__u64)BPF_CORE_READ(path, mnt),
-				      LANDLOCK_ACCESS_FS_TRUNCATE, (__u64)dentry, 0));
+	err = lsm_ret(llh_check_path(LLH_ARG(0), LANDLOCK_ACCESS_FS_TRUNCATE, (__u64)dentry, 0, &d));
+	if (err)
+		emit(&d, 0, path, LLH_PATH_OBJECT);
+	return err;
 }
 
 SEC("lsm/path_link")
 int BPF_PROG(llh_path_link, struct dentry *old_dentry, const struct path *new_dir,
 	     struct dentry *new_dentry, int ret)
 {
+	struct llh_denial d = {};
+	int err;
+
 	if (ret)
 		return ret;
-	return lsm_ret(llh_check_refer(LLH_ARG(0), (__u64)BPF_CORE_READ(new_dir, dentry),
-				       (__u64)BPF_CORE_READ(new_dir, mnt), LLH_ARG(2), 0));
+	err = lsm_ret(llh_check_refer(LLH_ARG(0), LLH_ARG(1), LLH_ARG(2), 0, &d));
+	/* The old entry's directory is not a hook argument: its path is
+	 * unknown; a denial naming the new entry has it. */
+	if (err)
+		emit(&d, 0, new_dir, d.object == (__u64)new_dentry ? LLH_PATH_PARENT : LLH_PATH_NONE);
+	return err;
 }
 
 SEC("lsm/path_rename")
@@ -1416,13 +987,17 @@ int BPF_PROG(llh_path_rename, const struct path *old_dir, struct dentry *old_den
 	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
 {
 	__u32 refer = LLH_REFER_REMOVABLE;
+	struct llh_denial d = {};
+	int err;
 
 	if (ret)
 		return ret;
 	if (flags & LLH_RENAME_EXCHANGE)
 		refer |= LLH_REFER_EXCHANGE;
-	return lsm_ret(llh_check_refer(LLH_ARG(1), (__u64)BPF_CORE_READ(new_dir, dentry),
-				       (__u64)BPF_CORE_READ(new_dir, mnt), LLH_ARG(3), refer));
+	err = lsm_ret(llh_check_refer(LLH_ARG(1), LLH_ARG(2), LLH_ARG(3), refer, &d));
+	if (err)
+		emit(&d, 0, d.object == (__u64)old_dentry ? old_dir : new_dir, LLH_PATH_PARENT);
+	return err;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1787,6 +1362,35 @@ int BPF_PROG(llh_ptrace_traceme, struct task_struct *parent, int ret)
 /* ------------------------------------------------------------------------ */
 /* Cgroup mode's guards: no leaving the cgroup, no reaching our BPF objects  */
 
+static int arm_level_step(__u32 level, void *ctx)
+{
+	__u32 *top = ctx;
+	struct llh_domain *dom;
+	__u64 id;
+
+	if (level > *top)
+		return 1;
+	id = bpf_get_current_ancestor_cgroup_id(level);
+	if (!id)
+		return 0;
+	dom = bpf_map_lookup_elem(&llh_domains, &id);
+	/* A plain store: the flag is the only one, and every racing exec clears it alike. */
+	if (dom && (dom->flags & LLH_DOMAIN_UNTIL_EXEC))
+		dom->flags &= ~LLH_DOMAIN_UNTIL_EXEC;
+	return 0;
+}
+
+/* A completed execve arms every domain of the task's cgroups that waited for one
+ * (LLH_DOMAIN_UNTIL_EXEC): from the container's first program on, its domain holds. */
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(llh_arm_on_exec, const struct linux_binprm *bprm)
+{
+	__u32 top = current_top_level();
+
+	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, arm_level_step, &top, 0);
+	return 0;
+}
+
 SEC("lsm/task_alloc")
 int BPF_PROG(llh_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
@@ -1872,4 +1476,39 @@ int BPF_PROG(llh_bpf_prog, struct bpf_prog *prog, int ret)
 	struct bpf_prog_aux *aux = BPF_CORE_READ(prog, aux);
 
 	return guard_bpf_object(aux->name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Cleanup: a removed cgroup takes its domain along                          */
+
+/*
+ * "The policy is gone when the unit stops": the domain goes with the cgroup
+ * directory, whoever removes it and whether or not a loader runs afterwards.
+ * The rules stay (deleting them means walking llh_fs_rules, not a job for a
+ * tracepoint that runs under cgroup_mutex): the policy id waits in llh_orphans
+ * for the loader (detach by id, the next attach, collect).  A raw tracepoint:
+ * it needs no BPF trampoline.  cgroup_rmdir fires after the removal succeeded,
+ * once no task is left in the cgroup.
+ */
+SEC("raw_tp/cgroup_rmdir")
+int BPF_PROG(llh_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	const struct llh_domain *dom;
+	__u32 policy_id;
+	__u64 id;
+
+	/* llh_domains holds cgroup v2 ids; a v1 hierarchy numbers its directories
+	 * on its own, so one of its ids may equal a v2 cgroup's. */
+	if (BPF_CORE_READ(cgrp, root) != BPF_CORE_READ(task, cgroups, dfl_cgrp, root))
+		return 0;
+	id = BPF_CORE_READ(cgrp, kn, id);
+	dom = bpf_map_lookup_elem(&llh_domains, &id);
+	if (!dom)
+		return 0;
+	policy_id = dom->policy_id;
+	/* Should llh_orphans be full, the rules wait for collect(). */
+	bpf_map_update_elem(&llh_orphans, &id, &policy_id, BPF_ANY);
+	bpf_map_delete_elem(&llh_domains, &id);
+	return 0;
 }

@@ -16,7 +16,7 @@
 
 /* Bumped whenever a key or value layout below changes: the loader refuses to pair programs with
  * pinned maps of another layout (an upgrade never silently drops attachments). */
-#define LLH_ABI_VERSION 1
+#define LLH_ABI_VERSION 2
 
 /* Landlock's own limit on stacked domains. */
 #define LLH_MAX_LAYERS 16
@@ -42,7 +42,15 @@ struct llh_domain {
 	__u64 handled_fs;   /* LANDLOCK_ACCESS_FS_* the policy handles */
 	__u32 handled_net;  /* LANDLOCK_ACCESS_NET_* */
 	__u32 scoped;       /* LANDLOCK_SCOPE_* */
+	__u32 flags;        /* LLH_DOMAIN_* */
+	__u32 pad;          /* zero */
 };
+/* llh_domain.flags: the domain holds no task until a task in its cgroup (or below) completes an
+ * execve; the first one clears the flag. A container runtime's init is in the container's cgroup
+ * when the createRuntime hook attaches, and still has to pivot_root, mount and read the host's
+ * /proc before it execs the container's process: as in native mode, where the launcher restricts
+ * itself just before that exec, the policy starts with the workload's first program. */
+#define LLH_DOMAIN_UNTIL_EXEC 1u
 
 /* llh_fs_rules: HASH, struct llh_inode_key -> __u64 allowed LANDLOCK_ACCESS_FS_* bits. */
 struct llh_inode_key {
@@ -81,6 +89,7 @@ struct llh_identity {
  * at open time, for the life of the file description; entries go with file_free_security. */
 
 /* llh_events: RINGBUF of struct llh_event, one per denial (rate-limited per domain). */
+#define LLH_EVENT_PATH_MAX 256
 struct llh_event {
 	__u64 time_ns;   /* bpf_ktime_get_boot_ns() */
 	__u64 cgroup_id; /* the denied task's cgroup */
@@ -93,6 +102,9 @@ struct llh_event {
 	__u32 pad;
 	char comm[16];
 	char name[64];   /* the object's last path component, when there is one */
+	char path[LLH_EVENT_PATH_MAX]; /* the object's path as the task sees it (its root, its
+				* mounts), NUL-terminated; "" when the hook has no path or it does
+				* not fit */
 };
 enum llh_event_kind {
 	LLH_EVENT_FS = 1,
@@ -103,14 +115,21 @@ enum llh_event_kind {
 /* llh_event.access of LLH_EVENT_CHANGE events (of LLH_EVENT_SCOPE: the LANDLOCK_SCOPE_* bit). */
 enum llh_change_op {
 	LLH_CHANGE_MOUNT = 1,  /* mount, umount, remount, move_mount, pivot_root */
-	LLH_CHANGE_CGROUP = 2, /* cgroup.procs / cgroup.threads / tasks write-open, CLONE_INTO_CGROUP */
+	LLH_CHANGE_CGROUP = 2, /* cgroup.procs / cgroup.threads / tasks write-open, CLONE_INTO_CGROUP,
+				* cgroup.kill / cgroup.freeze / cgroup.subtree_control write-open
+				* outside the task's innermost domain */
 	LLH_CHANGE_BPF = 3,    /* bpf(2) id/pin -> fd or detach, llh_* maps and programs, bpffs removals */
 	LLH_CHANGE_PTRACE = 4,
 };
 
+/* llh_orphans: HASH, key __u64 cgroup id -> __u32 policy id. When a cgroup with a domain is
+ * removed, the cgroup_rmdir program deletes its llh_domains entry at once and leaves its policy
+ * id here: the rules of that policy are the loader's to delete (detach_id(), attach() and
+ * collect() do), a hash walk the kernel cannot afford in the tracepoint. */
+
 /* Internal maps of the programs, never written by user space (pin them like the others; their
  * layout is not part of LLH_ABI_VERSION): llh_fowners (HASH, struct file address -> the F_SETOWN
- * caller's innermost signal-scoped layer, for SIGIO/SIGURG) and llh_rate (HASH, policy_id -> the
+ * caller's innermost signal-scoped layer, for SIGIO/SIGURG) and llh_rate (LRU_HASH, policy_id -> the
  * per-second event budget). */
 
 #endif /* LLH_BPF_ABI_H */

@@ -117,7 +117,8 @@ int status_command(const StatusOptions& options) {
                             {"handledAccessNet", names_json(net_names(attachment.handled_net))},
                             {"scoped", names_json(scope_names(attachment.scoped))},
                             {"fsRules", attachment.fs_rules},
-                            {"netRules", attachment.net_rules}});
+                            {"netRules", attachment.net_rules},
+                            {"waitingForExec", attachment.waiting_for_exec}});
         }
         const Json out = {{"loaded", loaded}, {"attachments", list}};
         std::printf("%s\n", out.dump(2).c_str());
@@ -129,11 +130,12 @@ int status_command(const StatusOptions& options) {
     }
     if (attachments.empty()) std::printf("no cgroup has a policy\n");
     for (const auto& attachment : attachments) {
-        std::printf("%s: policy %u, level %u, %s, %s; handled: %s; network: %s; scoped: %s\n",
+        std::printf("%s: policy %u, level %u, %s, %s; handled: %s; network: %s; scoped: %s%s\n",
                     where(attachment).c_str(), attachment.policy_id, attachment.cgroup_level,
                     plural(attachment.fs_rules, "file-system rule").c_str(),
                     plural(attachment.net_rules, "port rule").c_str(), fs_names(attachment.handled_fs).c_str(),
-                    net_names(attachment.handled_net).c_str(), scope_names(attachment.scoped).c_str());
+                    net_names(attachment.handled_net).c_str(), scope_names(attachment.scoped).c_str(),
+                    attachment.waiting_for_exec ? "; holds from the first exec in the cgroup" : "");
     }
     return kExitOk;
 }

@@ -1,4 +1,6 @@
-// Cgroup mode's loader without BPF LSM: policy -> map entries, cgroup v2 directories, rule objects.
+// Cgroup mode's loader without BPF LSM: policy -> map entries, cgroup v2 directories, rule objects,
+// and the Enforcer's bookkeeping of maps pinned by hand (the host creates maps, loads no LSM program).
+#include <bpf/bpf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,8 +12,11 @@
 
 #include <gtest/gtest.h>
 
+#include "kernel/bpf_map_ops.hpp"
 #include "kernel/cgroup_dir.hpp"
+#include "kernel/cgroup_enforcer.hpp"
 #include "kernel/map_entries.hpp"
+#include "kernel/pins.hpp"
 #include "libpolicy/rule_objects.hpp"
 #include "tests/support/require.hpp"
 
@@ -238,6 +243,120 @@ TEST(CgroupDir, RefusesCgroupsDeeperThanTheProgramsLook) {
                   "the policy to an ancestor: it holds for every descendant)",
               deep.error().what());
     for (auto it = made.rbegin(); it != made.rend(); ++it) ::rmdir(it->c_str());
+}
+
+// --- the Enforcer on maps pinned by hand ---------------------------------------------------------
+
+// The maps of the contract (kernel/llh_bpf_abi.h) that the Enforcer opens, pinned under a private
+// root with a meta pin of this layout: Enforcer::open({.load = false}) takes them as cgroup mode's.
+class HandMadePins : public ::testing::Test {
+protected:
+    void SetUp() override {
+        LLH_REQUIRE(::geteuid() == 0, "creating BPF maps needs root");
+        LLH_REQUIRE(bpffs_mounted("/sys/fs/bpf"), "no bpffs at /sys/fs/bpf");
+        paths_.root = "/sys/fs/bpf/llh-unit-" + std::to_string(::getpid());
+        ASSERT_TRUE(make_pin_dirs(paths_));
+        struct Layout {
+            const char* name;
+            std::uint32_t key, value;
+        };
+        for (const Layout& map : {Layout{"llh_domains", sizeof(__u64), sizeof(llh_domain)},
+                                  Layout{"llh_fs_rules", sizeof(llh_inode_key), sizeof(__u64)},
+                                  Layout{"llh_net_rules", sizeof(llh_port_key), sizeof(__u32)},
+                                  Layout{"llh_identify", sizeof(__u32), sizeof(llh_identity)},
+                                  Layout{"llh_orphans", sizeof(__u64), sizeof(__u32)}}) {
+            UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_HASH, map.name, map.key, map.value, 64, nullptr));
+            LLH_REQUIRE(fd.valid(), std::string("cannot create a BPF map: ") + std::strerror(errno));
+            ASSERT_EQ(0, bpf_obj_pin(fd.get(), paths_.map(map.name).c_str())) << std::strerror(errno);
+            maps_.emplace_back(map.name, std::move(fd));
+        }
+        PinMeta meta;
+        meta.abi_version = LLH_ABI_VERSION;
+        meta.next_policy_id = 100;
+        ASSERT_TRUE(create_meta(paths_, meta));
+        OpenOptions options;
+        options.pin_root = paths_.root;
+        options.load = false;
+        auto opened = Enforcer::open(options);
+        ASSERT_TRUE(opened) << opened.error().what();
+        enforcer_ = std::move(*opened);
+    }
+
+    void TearDown() override {
+        enforcer_.reset();
+        if (paths_.root.empty()) return;
+        for (const auto& [name, fd] : maps_) ::unlink(paths_.map(name).c_str());
+        ::unlink(paths_.meta().c_str());
+        for (const std::string& dir : {paths_.maps(), paths_.links(), paths_.root}) ::rmdir(dir.c_str());
+    }
+
+    int map(const std::string& name) const {
+        for (const auto& [each, fd] : maps_)
+            if (each == name) return fd.get();
+        return -1;
+    }
+    void put_domain(__u64 cgroup_id, __u32 policy_id) {
+        llh_domain domain{};
+        domain.policy_id = policy_id;
+        ASSERT_EQ(0, bpf_map_update_elem(map("llh_domains"), &cgroup_id, &domain, BPF_ANY));
+    }
+    void put_rule(__u32 policy_id, __u64 ino) {
+        const llh_inode_key key = inode_key(policy_id, {8, ino, 0});
+        const __u64 allowed = fs::read_file;
+        ASSERT_EQ(0, bpf_map_update_elem(map("llh_fs_rules"), &key, &allowed, BPF_ANY));
+    }
+    // What the cgroup_rmdir program leaves when a cgroup with a domain is removed.
+    void put_orphan(__u64 cgroup_id, __u32 policy_id) {
+        ASSERT_EQ(0, bpf_map_update_elem(map("llh_orphans"), &cgroup_id, &policy_id, BPF_ANY));
+    }
+    std::size_t rules_of(__u32 policy_id) const {
+        std::size_t count = 0;
+        (void)for_each<llh_inode_key, __u64>(
+            map("llh_fs_rules"), [&](const llh_inode_key& key, __u64) { count += key.policy_id == policy_id ? 1 : 0; });
+        return count;
+    }
+    std::size_t orphans() const {
+        std::size_t count = 0;
+        (void)for_each<__u64, __u32>(map("llh_orphans"), [&](__u64, __u32) { ++count; });
+        return count;
+    }
+
+    PinPaths paths_;
+    std::vector<std::pair<std::string, UniqueFd>> maps_;
+    std::unique_ptr<Enforcer> enforcer_;
+};
+
+TEST_F(HandMadePins, DetachIdRemovesOneDomainAndItsRulesOnly) {
+    put_domain(1001, 5);
+    put_rule(5, 10);
+    put_rule(5, 11);
+    put_domain(1002, 6);
+    put_rule(6, 10);
+    auto detached = enforcer_->detach_id(1001);
+    ASSERT_TRUE(detached) << detached.error().what();
+    EXPECT_TRUE(*detached);
+    EXPECT_EQ(0U, rules_of(5));
+    EXPECT_EQ(1U, rules_of(6));
+    auto again = enforcer_->detach_id(1001);
+    ASSERT_TRUE(again) << again.error().what();
+    EXPECT_FALSE(*again);
+}
+
+TEST_F(HandMadePins, DetachIdOfARemovedCgroupDeletesTheRulesItsOrphanNames) {
+    put_orphan(2001, 7);
+    put_rule(7, 10);
+    put_rule(7, 12);
+    put_orphan(2002, 8);
+    put_rule(8, 10);
+    auto detached = enforcer_->detach_id(2001);
+    ASSERT_TRUE(detached) << detached.error().what();
+    EXPECT_TRUE(*detached);
+    EXPECT_EQ(0U, rules_of(7));
+    EXPECT_EQ(1U, rules_of(8));  // another removed cgroup's: the next attach or collect deletes them
+    EXPECT_EQ(1U, orphans());
+    auto again = enforcer_->detach_id(2001);
+    ASSERT_TRUE(again) << again.error().what();
+    EXPECT_FALSE(*again);
 }
 
 }  // namespace

@@ -4,9 +4,11 @@
 // concurrent callers and program upgrades keep every attachment. Each sandboxed case is a child
 // moved into the cgroup, as in the kernel's Landlock selftests; the result is its errno.
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <linux/types.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,7 +17,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <set>
 #include <thread>
 
@@ -175,6 +180,59 @@ TEST_F(CgroupMode, ATaskInTheCgroupReadsOnlyWhatTheRulesAllow) {
     EXPECT_EQ(0, open_in(cg.path(), denied_ + "/file"));
 }
 
+// A container runtime's init is in the cgroup when the createRuntime hook attaches, and still
+// has work to do before it execs the container's process: with until_exec the policy holds from
+// the first completed execve in the cgroup on, for that program and every task of the cgroup.
+TEST_F(CgroupMode, UntilExecHoldsFromTheFirstExecInTheCgroup) {
+    TestCgroup cg(root_, name("until-exec"));
+    int go[2], done[2];
+    ASSERT_EQ(0, ::pipe2(go, O_CLOEXEC));
+    ASSERT_EQ(0, ::pipe2(done, O_CLOEXEC));
+    const std::string denied = denied_ + "/file";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        // Like runc init: in the cgroup first, then told to go on, then exec.
+        const std::string pid = std::to_string(::getpid());
+        const int procs = ::open((cg.path() + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+        if (procs < 0 || ::write(procs, pid.data(), pid.size()) < 0) ::_exit(200);
+        char byte = 0;
+        if (::write(done[1], "m", 1) != 1 || ::read(go[0], &byte, 1) != 1) ::_exit(201);
+        // Before its exec the runtime's init is not held: this open works.
+        if (test_open(denied, O_RDONLY | O_CLOEXEC) != 0) ::_exit(202);
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, STDERR_FILENO);
+        ::execl("/bin/busybox", "cat", denied.c_str(), static_cast<char*>(nullptr));
+        ::_exit(203);
+    }
+    char byte = 0;
+    ASSERT_EQ(1, ::read(done[0], &byte, 1));
+    auto report = enforcer_->attach(AttachRequest{cg.path(), "", true}, cgroup_policy({path_rule(allowed_, kRead)}));
+    ASSERT_TRUE(report) << report.error().what();
+    auto listed = enforcer_->status();
+    ASSERT_TRUE(listed) << listed.error().what();
+    const auto it = std::find_if(listed->begin(), listed->end(),
+                                 [&](const cgroup::Attachment& a) { return a.cgroup_id == report->cgroup_id; });
+    ASSERT_NE(listed->end(), it);
+    EXPECT_TRUE(it->waiting_for_exec);
+
+    ASSERT_EQ(1, ::write(go[1], "g", 1));
+    // busybox cat, the first program exec'd in the cgroup, is held: it cannot read the file.
+    EXPECT_EQ(1, wait_for(child));
+    // From then on every task of the cgroup is, exec or not.
+    EXPECT_EQ(EACCES, open_in(cg.path(), denied));
+    EXPECT_EQ(0, open_in(cg.path(), allowed_ + "/file"));
+    listed = enforcer_->status();
+    ASSERT_TRUE(listed) << listed.error().what();
+    for (const auto& attachment : *listed) {
+        if (attachment.cgroup_id == report->cgroup_id) {
+            EXPECT_FALSE(attachment.waiting_for_exec);
+        }
+    }
+    for (int fd : {go[0], go[1], done[0], done[1]}) ::close(fd);
+    detach(cg.path());
+}
+
 TEST_F(CgroupMode, DescendantCgroupsAreCoveredToo) {
     TestCgroup outer(root_, name("parent"));
     TestCgroup inner(outer.path(), "child");
@@ -239,18 +297,24 @@ TEST_F(CgroupMode, DetachRemovesExactlyOneCgroupsPolicy) {
     detach(b.path());
 }
 
-TEST_F(CgroupMode, CollectDropsThePoliciesOfRemovedCgroups) {
+bool listed_in_status(Enforcer& enforcer, std::uint64_t cgroup_id) {
+    auto listed = enforcer.status();
+    EXPECT_TRUE(listed) << (listed ? "" : listed.error().what());
+    return listed && std::any_of(listed->begin(), listed->end(),
+                                 [&](const cgroup::Attachment& a) { return a.cgroup_id == cgroup_id; });
+}
+
+TEST_F(CgroupMode, ARemovedCgroupLosesItsDomainAtOnceAndCollectDropsItsRules) {
     TestCgroup kept(root_, name("kept"));
     TestCgroup gone(root_, name("gone"));
     const auto in_kept = attach(kept.path(), cgroup_policy({path_rule(allowed_, kRead)}));
     const auto in_gone = attach(gone.path(), cgroup_policy({path_rule(allowed_, kRead), path_rule(other_, kRead)}));
+    EXPECT_TRUE(listed_in_status(*enforcer_, in_gone.cgroup_id));
     gone.remove();
-    auto listed = enforcer_->status();
-    ASSERT_TRUE(listed);
-    const auto it = std::find_if(listed->begin(), listed->end(),
-                                 [&](const cgroup::Attachment& a) { return a.cgroup_id == in_gone.cgroup_id; });
-    ASSERT_NE(listed->end(), it);
-    EXPECT_EQ("", it->cgroup_dir);  // listed, as removed
+    // The cgroup_rmdir program dropped the domain: no loader ran, status() no longer lists it.
+    EXPECT_FALSE(listed_in_status(*enforcer_, in_gone.cgroup_id));
+    EXPECT_FALSE(has_domain(in_gone.cgroup_id));
+    EXPECT_EQ(2U, fs_rules_of(in_gone.policy_id));  // the rules wait for the loader
 
     auto collected = enforcer_->collect();
     ASSERT_TRUE(collected) << collected.error().what();
@@ -260,6 +324,47 @@ TEST_F(CgroupMode, CollectDropsThePoliciesOfRemovedCgroups) {
     EXPECT_TRUE(has_domain(in_kept.cgroup_id));
     EXPECT_EQ(1U, fs_rules_of(in_kept.policy_id));
     detach(kept.path());
+}
+
+TEST_F(CgroupMode, DetachByIdWorksBeforeAndAfterTheCgroupIsRemoved) {
+    TestCgroup live(root_, name("by-id-live"));
+    const auto in_live = attach(live.path(), cgroup_policy({path_rule(allowed_, kRead)}));
+    auto detached = enforcer_->detach_id(in_live.cgroup_id);
+    ASSERT_TRUE(detached) << detached.error().what();
+    EXPECT_TRUE(*detached);
+    EXPECT_FALSE(has_domain(in_live.cgroup_id));
+    EXPECT_EQ(0U, fs_rules_of(in_live.policy_id));
+    EXPECT_EQ(0, open_in(live.path(), denied_ + "/file"));
+
+    // A container's poststop: the runtime removed the cgroup before the hook runs.
+    TestCgroup gone(root_, name("by-id-gone"));
+    const auto in_gone = attach(gone.path(), cgroup_policy({path_rule(allowed_, kRead), path_rule(other_, kRead)}));
+    gone.remove();
+    detached = enforcer_->detach_id(in_gone.cgroup_id);
+    ASSERT_TRUE(detached) << detached.error().what();
+    EXPECT_TRUE(*detached);
+    EXPECT_FALSE(has_domain(in_gone.cgroup_id));
+    EXPECT_EQ(0U, fs_rules_of(in_gone.policy_id));
+    EXPECT_EQ(0U, map_size("llh_orphans"));
+    auto again = enforcer_->detach_id(in_gone.cgroup_id);
+    ASSERT_TRUE(again) << again.error().what();
+    EXPECT_FALSE(*again);
+    // And the directory form of a removed cgroup says where it failed.
+    auto by_dir = enforcer_->detach(gone.path());
+    ASSERT_FALSE(by_dir);
+    EXPECT_NE(std::string::npos, by_dir.error().what().find(gone.path())) << by_dir.error().what();
+}
+
+TEST_F(CgroupMode, TheNextAttachDeletesTheRulesOfRemovedCgroups) {
+    TestCgroup gone(root_, name("sweep-gone"));
+    TestCgroup next(root_, name("sweep-next"));
+    const auto in_gone = attach(gone.path(), cgroup_policy({path_rule(allowed_, kRead)}));
+    gone.remove();
+    EXPECT_EQ(1U, fs_rules_of(in_gone.policy_id));
+    attach(next.path(), cgroup_policy({path_rule(other_, kRead)}));
+    EXPECT_EQ(0U, fs_rules_of(in_gone.policy_id));
+    EXPECT_EQ(0U, map_size("llh_orphans"));
+    detach(next.path());
 }
 
 TEST_F(CgroupMode, PortRulesAndScopesAreWritten) {
@@ -562,62 +667,138 @@ TEST_F(CgroupMode, LandlockctlAttachStatusDetach) {
     EXPECT_EQ(cg.path() + ": no policy attached\n", again.out);
 }
 
-// --- cost -----------------------------------------------------------------------------------------
+// --- cgroupfs guards --------------------------------------------------------------------------------
 
-std::uint64_t median(std::vector<std::uint64_t> values) {
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
+// 0 when `text` was written to `path`, else the errno of the open or the write.
+int write_text(const std::string& path, const std::string& text) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    const int result = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : errno;
+    ::close(fd);
+    return result;
 }
 
-TEST_F(CgroupMode, AttachOfTwentyRulesWithProgramsPinned) {
-    constexpr int kRules = 20, kRounds = 31;
-    TestCgroup cg(root_, name("bench"));
-    std::vector<PathRule> rules;
-    for (int i = 0; i < kRules; ++i) {
-        const std::string dir = tree_.make_dir("bench" + std::to_string(i));
-        rules.push_back(path_rule(dir, kRead));
+// A process parked in `cgroup` until killed.
+pid_t park_in(const std::string& cgroup) {
+    int ready[2];
+    if (::pipe(ready) != 0) return -1;
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(ready[0]);
+        const int moved = write_text(cgroup + "/cgroup.procs", "0");
+        if (::write(ready[1], &moved, sizeof(moved)) != sizeof(moved)) ::_exit(1);
+        for (;;) ::pause();
     }
-    const Policy policy = cgroup_policy(rules);
-    std::vector<std::uint64_t> attach_ns, open_ns, detach_ns, native_ns, fork_ns;
-    for (int round = 0; round < kRounds; ++round) {
-        std::uint64_t start = now_ns();
-        auto enforcer = Enforcer::open();
-        open_ns.push_back(now_ns() - start);
-        ASSERT_TRUE(enforcer);
-        start = now_ns();
-        auto report = (*enforcer)->attach(AttachRequest{cg.path(), ""}, policy);
-        attach_ns.push_back(now_ns() - start);
-        ASSERT_TRUE(report) << report.error().what();
-        ASSERT_EQ(static_cast<std::size_t>(kRules), report->fs_rules);
-        start = now_ns();
-        ASSERT_TRUE((*enforcer)->detach(cg.path()));
-        detach_ns.push_back(now_ns() - start);
+    ::close(ready[1]);
+    int moved = -1;
+    if (pid < 0 || ::read(ready[0], &moved, sizeof(moved)) != sizeof(moved) || moved != 0) {
+        if (pid > 0) ::kill(pid, SIGKILL), ::waitpid(pid, nullptr, 0);
+        ::close(ready[0]);
+        return -1;
+    }
+    ::close(ready[0]);
+    return pid;
+}
 
-        // The same run's yardsticks: a bare fork+exit+wait, and native mode's set-up of the same 20 rules
-        // (enforce(): open, ruleset, 20 landlock_add_rule, restrict_self) in a fork.
-        start = now_ns();
-        run_in_child([] { return 0; });
-        fork_ns.push_back(now_ns() - start);
-        Policy native = policy;
-        native.handled_fs = fs_all(kernel_abi());
-        start = now_ns();
-        const int code = run_in_child([&] { return enforce(native) ? 0 : 1; });
-        native_ns.push_back(now_ns() - start);
-        ASSERT_EQ(0, code);
+TEST_F(CgroupMode, ASandboxedTaskCannotKillOrFreezeCgroupsOutsideItsOwn) {
+    TestCgroup parent(root_, name("kill-parent"));
+    TestCgroup sandbox(parent.path(), "sandbox");
+    TestCgroup inner(sandbox.path(), "inner");
+    TestCgroup outsider(parent.path(), "outsider");
+    // Its rules let the task write all of cgroupfs: what refuses is cgroup mode's guard (EPERM), not
+    // the rules (EACCES).
+    attach(sandbox.path(), cgroup_policy({path_rule(root_, kRead | fs::write_file)}));
+    const pid_t parked = park_in(outsider.path());
+    ASSERT_GT(parked, 0);
+
+    // The root cgroup has no cgroup.kill nor cgroup.freeze.
+    for (const std::string& path :
+         {parent.path() + "/cgroup.kill", parent.path() + "/cgroup.freeze", parent.path() + "/cgroup.subtree_control",
+          outsider.path() + "/cgroup.kill", outsider.path() + "/cgroup.freeze", root_ + "/cgroup.subtree_control",
+          outsider.path() + "/cgroup.procs", inner.path() + "/cgroup.procs"}) {
+        EXPECT_EQ(EPERM, run_in_cgroup(sandbox.path(), [&] { return write_text(path, "1"); })) << path;
     }
-    const double attach_ms = median(attach_ns) / 1e6, open_ms = median(open_ns) / 1e6,
-                 detach_ms = median(detach_ns) / 1e6, fork_ms = median(fork_ns) / 1e6,
-                 native_ms = median(native_ns) / 1e6;
-    std::printf(
-        "[ MEASURE  ] medians of %d rounds (TCG guest): attach of %d rules %.3f ms, Enforcer::open with pins "
-        "%.3f ms, detach %.3f ms; fork+exit+wait %.3f ms, fork+native enforce of the same rules+wait %.3f ms "
-        "(native set-up alone ~%.3f ms); attach / (fork+exit+wait) = %.2f\n",
-        kRounds, kRules, attach_ms, open_ms, detach_ms, fork_ms, native_ms, native_ms - fork_ms, attach_ms / fork_ms);
-    RecordProperty("attach_20_rules_us", static_cast<int>(attach_ms * 1000));
-    RecordProperty("open_pinned_us", static_cast<int>(open_ms * 1000));
-    RecordProperty("detach_us", static_cast<int>(detach_ms * 1000));
-    RecordProperty("fork_exit_wait_us", static_cast<int>(fork_ms * 1000));
-    RecordProperty("fork_native_enforce_wait_us", static_cast<int>(native_ms * 1000));
+    // Inside its own subtree the rules decide, as Landlock would.
+    EXPECT_EQ(0, run_in_cgroup(sandbox.path(), [&] { return write_text(inner.path() + "/cgroup.freeze", "1"); }));
+    EXPECT_EQ(0, run_in_cgroup(sandbox.path(), [&] { return write_text(inner.path() + "/cgroup.freeze", "0"); }));
+    EXPECT_EQ(0, run_in_cgroup(sandbox.path(), [&] { return write_text(inner.path() + "/cgroup.kill", "1"); }));
+    // Its own cgroup is its own: opening it for writing is allowed (writing "1" would kill the test).
+    EXPECT_EQ(0, run_in_cgroup(sandbox.path(), [&] { return test_open(sandbox.path() + "/cgroup.kill", O_WRONLY); }));
+
+    // The outsider lives on, not frozen.
+    EXPECT_EQ(0, ::waitpid(parked, nullptr, WNOHANG));
+    EXPECT_EQ(0, ::kill(parked, 0));
+    EXPECT_EQ(0, test_open(outsider.path() + "/cgroup.events", O_RDONLY));
+    std::FILE* events = std::fopen((outsider.path() + "/cgroup.events").c_str(), "r");
+    ASSERT_NE(nullptr, events);
+    char line[64];
+    bool frozen = true;
+    while (std::fgets(line, sizeof(line), events)) {
+        if (std::strncmp(line, "frozen ", 7) == 0) frozen = line[7] != '0';
+    }
+    std::fclose(events);
+    EXPECT_FALSE(frozen);
+    ::kill(parked, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(parked, ::waitpid(parked, &status, 0));
+    detach(sandbox.path());
+}
+
+// --- events -----------------------------------------------------------------------------------------
+
+// Every llh_event in the pinned ring buffer, read with libbpf's ring_buffer API.
+class EventReader {
+public:
+    EventReader() {
+        fd_ = bpf_obj_get((std::string(LLH_PIN_ROOT) + "/maps/llh_events").c_str());
+        if (fd_ >= 0) ring_ = ring_buffer__new(fd_, &EventReader::on_event, this, nullptr);
+        drain();
+        events_.clear();  // what earlier tests left
+    }
+    ~EventReader() {
+        if (ring_ != nullptr) ring_buffer__free(ring_);
+        if (fd_ >= 0) ::close(fd_);
+    }
+    bool valid() const { return ring_ != nullptr; }
+    const std::vector<llh_event>& drain() {
+        if (ring_ != nullptr) ring_buffer__consume(ring_);
+        return events_;
+    }
+
+private:
+    static int on_event(void* self, void* data, std::size_t size) {
+        if (size >= sizeof(llh_event))
+            static_cast<EventReader*>(self)->events_.push_back(*static_cast<llh_event*>(data));
+        return 0;
+    }
+    int fd_ = -1;
+    ring_buffer* ring_ = nullptr;
+    std::vector<llh_event> events_;
+};
+
+std::string real_path(const std::string& path) {
+    char resolved[PATH_MAX];
+    return ::realpath(path.c_str(), resolved) != nullptr ? resolved : path;
+}
+
+TEST_F(CgroupMode, ADenialEventCarriesTheFullPath) {
+    TestCgroup cg(root_, name("events"));
+    const auto report = attach(cg.path(), cgroup_policy({path_rule(allowed_, kRead)}));
+    EventReader reader;
+    ASSERT_TRUE(reader.valid()) << "cannot read " LLH_PIN_ROOT "/maps/llh_events";
+    EXPECT_EQ(EACCES, open_in(cg.path(), denied_ + "/file"));
+    // A directory operation: the path is the directory's and the new entry's name.
+    EXPECT_EQ(EACCES, run_in_cgroup(cg.path(), [&] { return errno_of(::mkdir((denied_ + "/new").c_str(), 0700)); }));
+
+    std::vector<std::string> paths;
+    for (const llh_event& event : reader.drain()) {
+        if (event.cgroup_id != report.cgroup_id || event.kind != LLH_EVENT_FS) continue;
+        EXPECT_EQ(report.policy_id, event.policy_id);
+        EXPECT_EQ(EACCES, event.error);
+        paths.emplace_back(event.path, strnlen(event.path, sizeof(event.path)));
+    }
+    EXPECT_EQ((std::vector<std::string>{real_path(denied_) + "/file", real_path(denied_) + "/new"}), paths);
+    detach(cg.path());
 }
 
 }  // namespace
