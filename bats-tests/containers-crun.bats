@@ -2,6 +2,7 @@
 # Real crun 1.8, in a private mount namespace with pure cgroup2 (crun refuses this host's hybrid
 # cgroups), through landlock-runtime and with plain crun plus the hooks in config.json.
 
+bats_require_minimum_version 1.5.0
 load oci-common
 
 setup_file() {
@@ -14,6 +15,7 @@ setup() {
 }
 
 teardown() {
+    oci_stop_syslog
     local id
     for id in "$ID" "$ID2"; do
         crun_ns "$RUNTIME" delete -f "$id" >/dev/null 2>&1 || true
@@ -149,4 +151,44 @@ teardown() {
     echo "$output"
     [[ "$output" == *"hello from data"* ]]
     [[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "crun: mode:auto on a kernel without cgroup mode runs in native mode and says so" {
+    oci_require_no_cgroup_mode
+    oci_make_bundle "$B" sh -c 'cat /data/file; cat /secret/file'
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    run --separate-stderr crun_ns "$RUNTIME" run --bundle "$B" "$ID"
+    echo "$output"
+    echo "$stderr"
+    [[ "$output" == *"hello from data"* ]]
+    [[ "$stderr" == "landlock-runtime: container $ID: $AUTO_REPORT"$'\n'*"can't open '/secret/file': Permission denied"* ]]
+    [ "$(jq '.hooks // {} | length' "$B/config.json")" = 0 ]
+}
+
+@test "crun: mode:cgroup and mode:both are refused with the lsm= hint, through landlock-runtime and the hook" {
+    oci_require_no_cgroup_mode
+    local mode state_before bpffs_before
+    bpffs_before=$(oci_bpffs_mounts)
+    for mode in cgroup both; do
+        oci_make_bundle "$B" sh -c 'echo WORKLOAD-RAN'
+        oci_set_annotation "$B" io.landlock.rules "rx:/bin mode:$mode"
+        state_before=$(oci_state_files)
+        run crun_ns "$RUNTIME" run --bundle "$B" "$ID"
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [ "$output" = "landlock-runtime: container $ID: $(oci_mode_refusal "$mode")" ]
+        [ "$(oci_state_files)" = "$state_before" ]
+        # Plain crun with the hooks in config.json: the createRuntime hook says the same.
+        oci_add_hooks "$B"
+        oci_set_annotation "$B" run.oci.hooks.stderr "$BATS_TEST_TMPDIR/hooks.err"
+        run crun_ns crun run --bundle "$B" "$ID"
+        echo "$output"
+        [ "$status" -ne 0 ]
+        [[ "$output" != *"WORKLOAD-RAN"* ]]
+        grep -Fx "landlock-oci-hook: container $ID: $(oci_mode_refusal "$mode")" "$BATS_TEST_TMPDIR/hooks.err"
+        [ "$(oci_state_files)" = "$state_before" ]
+        crun_ns crun delete -f "$ID" >/dev/null 2>&1 || true
+        rm -rf "$B" "$BATS_TEST_TMPDIR/hooks.err"
+    done
+    oci_assert_no_cgroup_mode_left "$bpffs_before"
 }

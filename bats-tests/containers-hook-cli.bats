@@ -21,8 +21,10 @@ setup() {
 }
 
 @test "precreate: podman's config gets the launcher, the mounts and the hooks" {
-    run "$HOOK" precreate <"$DATA/podman-precreate.json"
+    run --separate-stderr "$HOOK" precreate <"$DATA/podman-precreate.json"
     [ "$status" -eq 0 ]
+    # The mode decision is reported on stderr (a warning where mode:auto gets native mode only).
+    [[ -z "$stderr" || "$stderr" == "landlock-oci-hook: mode:auto: native mode only: cgroup mode is not available: "* ]]
     echo "$output" >"$BATS_TEST_TMPDIR/out.json"
     [ "$(jq -r '.process.args | join(" ")' "$BATS_TEST_TMPDIR/out.json")" = \
       "/dev/.landlock/landlock-launch --policy /dev/.landlock/policy.json -- sh -c echo hi; cat /proc/self/cgroup" ]
@@ -149,3 +151,29 @@ setup() {
     [[ "$output" == "landlock-runtime: container c6: config.json is not a JSON object"* ]]
 }
 
+
+@test "poststop of a cgroup-mode record where cgroup mode was never loaded releases it and mounts nothing" {
+    [ ! -e /sys/fs/bpf/landlock-hooks/meta ] || skip "cgroup mode is loaded here: detaching is the guest tests'"
+    local bpffs_before
+    bpffs_before=$(oci_bpffs_mounts)
+    mkdir -p "$LANDLOCK_HOOKS_STATE_DIR/containers"
+    jq -n '{id: "c3", bundle: "/b", mode: "cgroup", mode_report: "mode:cgroup: cgroup mode", policy: "",
+            cgroup_id: 123456, cgroup_dir: "/sys/fs/cgroup/gone", annotations: {}}' \
+        >"$LANDLOCK_HOOKS_STATE_DIR/containers/c3.json"
+    run "$HOOK" poststop <<<'{"ociVersion":"1.0.2","id":"c3","status":"stopped","bundle":"/b"}'
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+    [ ! -e "$LANDLOCK_HOOKS_STATE_DIR/containers/c3.json" ]
+    oci_assert_no_cgroup_mode_left "$bpffs_before"
+}
+
+@test "createRuntime decides the mode again: mode:cgroup is refused where the kernel lacks it, and records nothing" {
+    oci_require_no_cgroup_mode
+    mkdir -p "$BATS_TEST_TMPDIR/b"
+    jq '.annotations = {"io.landlock.rules": "rx:/bin mode:cgroup"}' "$DATA/runc-spec.json" >"$BATS_TEST_TMPDIR/b/config.json"
+    run "$HOOK" createRuntime <<<"{\"ociVersion\":\"1.0.2\",\"id\":\"c4\",\"status\":\"creating\",\"pid\":$$,\"bundle\":\"$BATS_TEST_TMPDIR/b\"}"
+    [ "$status" -eq 1 ]
+    [ "$output" = "landlock-oci-hook: container c4: $(oci_mode_refusal cgroup)" ]
+    [ ! -e "$LANDLOCK_HOOKS_STATE_DIR/containers/c4.json" ]
+}

@@ -35,12 +35,6 @@ teardown() {
     podman rm -f -t 0 "$NAME" "$NAME-b" >/dev/null 2>&1 || true
 }
 
-# Starts a syslog for the hook's refusals (podman 4.3 drops a precreate hook's stderr).
-capture_syslog() {
-    require_or_fail "no /dev/log of the test's own (a syslog already runs here)" \
-        oci_start_syslog "$BATS_TEST_TMPDIR/syslog"
-}
-
 @test "podman: allowed access works and denied access gets Permission denied" {
     run podman --hooks-dir "$HOOKS" run --rm --name "$NAME" --annotation io.landlock.rules='rx:/bin ro:/data' \
         localhost/busybox sh -c 'cat /data/file; cat /secret/file; echo x > /data/new'
@@ -61,7 +55,7 @@ capture_syslog() {
 }
 
 @test "podman: a bad annotation refuses the start with the exact error and leaves nothing" {
-    capture_syslog
+    oci_capture_syslog
     local state_before
     state_before=$(oci_state_files)
     run podman --hooks-dir "$HOOKS" run --rm --name "$NAME" --annotation io.landlock.rules='rx:/bin rx:usr' \
@@ -80,7 +74,7 @@ capture_syslog() {
 }
 
 @test "podman: a misspelt annotation refuses the start" {
-    capture_syslog
+    oci_capture_syslog
     run podman --hooks-dir "$HOOKS" run --rm --name "$NAME" --annotation io.landlock.rule='rx:/bin' \
         localhost/busybox echo WORKLOAD-RAN
     oci_stop_syslog
@@ -147,7 +141,7 @@ JSON
     [[ "$output" == *"hello from data"* ]]
     [[ "$output" == *"can't open '/secret/file': Permission denied"* ]]
 
-    capture_syslog
+    oci_capture_syslog
     run podman --hooks-dir "$HOOKS" run --rm --name "$NAME-b" \
         --annotation io.landlock.rules='rx:/bin file:/etc/passwd' localhost/busybox echo WORKLOAD-RAN
     oci_stop_syslog
@@ -182,4 +176,56 @@ JSON
     podman rm -f -t 0 "$NAME"
     [ ! -e "/run/landlock-hooks/containers/$id.json" ]
     [ ! -e "$policy" ]
+}
+
+@test "podman: mode:auto on a kernel without cgroup mode runs in native mode and says so" {
+    oci_require_no_cgroup_mode
+    oci_capture_syslog
+    run podman --hooks-dir "$HOOKS" run -d --name "$NAME" --annotation io.landlock.rules='rx:/bin ro:/data' \
+        localhost/busybox sh -c 'cat /secret/file; sleep 60'
+    [ "$status" -eq 0 ]
+    oci_stop_syslog
+    local i
+    for ((i = 0; i < 50; i++)); do
+        run podman logs "$NAME"
+        [[ "$output" == *"Permission denied"* ]] && break
+        sleep 0.1
+    done
+    [[ "$output" == *"can't open '/secret/file': Permission denied"* ]]
+    # The precreate hook decides and warns; the createRuntime hook decides the same again.
+    oci_syslog_has "landlock-oci-hook: $AUTO_REPORT"
+    local id
+    id=$(podman inspect --format '{{.Id}}' "$NAME")
+    oci_syslog_has "landlock-oci-hook: container $id: $AUTO_REPORT"
+    run "$CTL" inspect "$id"
+    echo "$output"
+    [[ "$output" == *$'\n'"  mode:        native"$'\n'"  mode report: $AUTO_REPORT"$'\n'* ]]
+}
+
+@test "podman: mode:cgroup and mode:both are refused with the lsm= hint, with the precreate hook and with landlock-runtime" {
+    oci_require_no_cgroup_mode
+    local mode state_before bpffs_before
+    bpffs_before=$(oci_bpffs_mounts)
+    state_before=$(oci_state_files)
+    for mode in cgroup both; do
+        oci_capture_syslog
+        run podman --hooks-dir "$HOOKS" run --rm --name "$NAME" --annotation io.landlock.rules="rx:/bin mode:$mode" \
+            localhost/busybox echo WORKLOAD-RAN
+        oci_stop_syslog
+        echo "$output"
+        [ "$status" -ne 0 ]
+        [[ "$output" != *"WORKLOAD-RAN"* ]]
+        [[ "$output" == *"Error: setting up OCI Hooks: executing [landlock-oci-hook precreate]: exit status 1"* ]]
+        oci_syslog_has "landlock-oci-hook: $(oci_mode_refusal "$mode")"
+
+        run podman --runtime "$RUNTIME" run --rm --name "$NAME-b" --annotation io.landlock.rules="rx:/bin mode:$mode" \
+            localhost/busybox echo WORKLOAD-RAN
+        echo "$output"
+        [ "$status" -ne 0 ]
+        [[ "$output" != *"WORKLOAD-RAN"* ]]
+        [[ "$output" == *"landlock-runtime: container "*": $(oci_mode_refusal "$mode")"* ]]
+        podman rm -f -t 0 "$NAME" "$NAME-b" >/dev/null 2>&1 || true
+    done
+    [ "$(oci_state_files)" = "$state_before" ]
+    oci_assert_no_cgroup_mode_left "$bpffs_before"
 }

@@ -13,6 +13,7 @@ setup() {
 }
 
 teardown() {
+    oci_stop_syslog
     local id
     for id in "$ID" "$ID2"; do
         "$RUNTIME" delete -f "$id" >/dev/null 2>&1 || true
@@ -325,4 +326,74 @@ JSON
     echo "$output"
     [[ "$output" == *"hello from data"* ]]
     [[ "$output" == *"can't open '/secret/file': Permission denied"* ]]
+}
+
+@test "runc: mode:auto on a kernel without cgroup mode runs in native mode and says so" {
+    oci_require_no_cgroup_mode
+    oci_capture_syslog
+    oci_make_bundle "$B" sleep 60
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    # The detached workload inherits stdio: keep it off bats' pipes.
+    "$RUNTIME" run --detach --bundle "$B" "$ID" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/stderr"
+    oci_stop_syslog
+    cat "$BATS_TEST_TMPDIR/stderr"
+    # A warning, on stderr and in the syslog: the user asked for the strongest and got less.
+    [ "$(cat "$BATS_TEST_TMPDIR/stderr")" = "landlock-runtime: container $ID: $AUTO_REPORT" ]
+    oci_syslog_has "landlock-runtime: container $ID: $AUTO_REPORT"
+    # Native mode, really: the launcher in the exec chain, the workload sandboxed, no hooks.
+    run "$RUNTIME" exec "$ID" cat /secret/file
+    [[ "$output" == *"Permission denied"* ]]
+    [ "$(jq '.hooks // {} | length' "$B/config.json")" = 0 ]
+    local record="/run/landlock-hooks/containers/$ID.json"
+    [ "$(jq -r .mode "$record")" = native ]
+    [ "$(jq -r .mode_report "$record")" = "$AUTO_REPORT" ]
+    [ "$(jq 'has("cgroup_id")' "$record")" = false ]
+    run "$CTL" inspect "$ID"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\n'"  mode:        native"$'\n'"  mode report: $AUTO_REPORT"$'\n'* ]]
+    run "$CTL" inspect --json "$ID"
+    [ "$(jq -r .mode <<<"$output")" = native ]
+    [ "$(jq -r .modeReport <<<"$output")" = "$AUTO_REPORT" ]
+    run "$CTL" inspect "$B"
+    [[ "$output" == *"  mode report: $AUTO_REPORT"* ]]
+}
+
+@test "runc: mode:cgroup and mode:both are refused through landlock-runtime with the lsm= hint, leaving nothing" {
+    oci_require_no_cgroup_mode
+    local mode before state_before bpffs_before
+    bpffs_before=$(oci_bpffs_mounts)
+    for mode in cgroup both; do
+        oci_make_bundle "$B" sh -c 'echo WORKLOAD-RAN'
+        oci_set_annotation "$B" io.landlock.rules "rx:/bin ro:/data mode:$mode"
+        before=$(sha256sum <"$B/config.json")
+        state_before=$(oci_state_files)
+        run "$RUNTIME" run --bundle "$B" "$ID"
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [[ "$output" != *"WORKLOAD-RAN"* ]]
+        [ "$output" = "landlock-runtime: container $ID: $(oci_mode_refusal "$mode")" ]
+        [ "$(sha256sum <"$B/config.json")" = "$before" ]
+        [ "$(oci_state_files)" = "$state_before" ]
+        run runc state "$ID"
+        [ "$status" -ne 0 ]
+        rm -rf "$B"
+    done
+    oci_assert_no_cgroup_mode_left "$bpffs_before"
+}
+
+@test "runc: plain runc with the hooks and mode:cgroup: createRuntime refuses with the same words" {
+    oci_require_no_cgroup_mode
+    local bpffs_before
+    bpffs_before=$(oci_bpffs_mounts)
+    oci_make_bundle "$B" sh -c 'echo WORKLOAD-RAN'
+    oci_add_hooks "$B"
+    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data mode:cgroup'
+    run runc run --bundle "$B" "$ID"
+    echo "$output"
+    [ "$status" -ne 0 ]
+    [[ "$output" != *"WORKLOAD-RAN"* ]]
+    [[ "$output" == *"stderr: landlock-oci-hook: container $ID: $(oci_mode_refusal cgroup)\n"* ]]
+    [ ! -e "/run/landlock-hooks/containers/$ID.json" ]
+    oci_assert_no_cgroup_mode_left "$bpffs_before"
 }

@@ -152,8 +152,61 @@ oci_teardown_podman() {
 }
 
 # What a container left under /run/landlock-hooks (records and policy files), one per line.
+# Locks, the collection stamp and the cgroup-mode probe cache belong to no container.
 oci_state_files() {
-    find /run/landlock-hooks -type f 2>/dev/null | sort
+    find /run/landlock-hooks/containers /run/landlock-hooks/policies -type f 2>/dev/null | sort
+}
+
+# What this machine says about cgroup mode, from the per-boot probe cache that the first start
+# asking for it writes (a precreate run here makes sure one did): CGROUP_MODE is "yes" or "no",
+# CGROUP_MODE_REASON the reason for "no".
+oci_cgroup_mode_probe() {
+    jq '.annotations["io.landlock.rules"] = "rx:/bin"' "$(oci_repo_root)/tests/data/oci/runc-spec.json" |
+        LANDLOCK_HOOKS_STATE_DIR="$BATS_TEST_TMPDIR/probe-state" "$HOOK" precreate >/dev/null 2>&1 || true
+    rm -rf "$BATS_TEST_TMPDIR/probe-state"
+    CGROUP_MODE=$(sed -n 2p /run/landlock-hooks/cgroup-mode.probe 2>/dev/null)
+    CGROUP_MODE_REASON=$(sed -n 3p /run/landlock-hooks/cgroup-mode.probe 2>/dev/null)
+}
+
+# The tests of what a kernel without BPF LSM does (this machine's kind). Where cgroup mode works
+# they do not apply: the guest tests (kernel/vm) cover that side.
+oci_require_no_cgroup_mode() {
+    oci_cgroup_mode_probe
+    if [[ "$CGROUP_MODE" != no ]]; then
+        skip "cgroup mode is available here (probe: ${CGROUP_MODE:-no cached answer}); the guest tests cover it"
+    fi
+    AUTO_REPORT="mode:auto: native mode only: cgroup mode is not available: $CGROUP_MODE_REASON"
+    LSM_HINT="boot the kernel with bpf in lsm= (e.g. lsm=landlock,yama,bpf) and run as root, or use mode:native"
+}
+
+# The refusal of mode:cgroup or mode:both (MODE) on this kernel, as choose_mode words it.
+oci_mode_refusal() { # MODE
+    echo "io.landlock.rules: mode:$1 needs cgroup mode, which this kernel does not offer: $CGROUP_MODE_REASON (hint: $LSM_HINT)"
+}
+
+# Nothing of cgroup mode appeared: no bpffs mounted, nothing pinned.
+oci_bpffs_mounts() { grep -c ' - bpf ' /proc/self/mountinfo || true; }
+oci_assert_no_cgroup_mode_left() { # BPFFS_MOUNTS_BEFORE
+    [ "$(oci_bpffs_mounts)" = "$1" ]
+    [ ! -e /sys/fs/bpf/landlock-hooks ]
+}
+
+# True when a line of the captured syslog ends with TEXT (the syslog prefixes time, host, tag).
+oci_syslog_has() { # TEXT
+    local line
+    while IFS= read -r line; do
+        [[ "$line" == *": $1" ]] && return 0
+    done <"$SYSLOG_FILE"
+    echo "no syslog line ends with: $1" >&2
+    cat "$SYSLOG_FILE" >&2
+    return 1
+}
+
+# Starts a syslog for the hooks' reports (podman 4.3 drops a precreate hook's stderr; runtimes
+# often drop a hook's stderr): skips, or fails in CI, when one runs here already.
+oci_capture_syslog() {
+    require_or_fail "no /dev/log of the test's own (a syslog already runs here)" \
+        oci_start_syslog "$BATS_TEST_TMPDIR/syslog"
 }
 
 # The podman environment of a file's setup_file, for its tests (bats runs them in subshells).

@@ -1,5 +1,6 @@
-// landlockctl inspect: reads a container's record (written by landlock-oci-hook createRuntime)
-// or a bundle's config.json, and the compiled policy it points at. Read-only: nothing here
+// landlockctl inspect: reads a container's record (written by landlock-oci-hook createRuntime or
+// landlock-runtime) or a bundle's config.json, and the compiled policy it points at; shows the
+// mode applied, the mode decision's report, and the cgroup in cgroup mode. Read-only: nothing here
 // changes a container or the store, so it is safe to run on a live host.
 #include "launch/ctl_inspect.hpp"
 
@@ -10,7 +11,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "launch/ctl_commands.hpp"
@@ -85,6 +88,30 @@ Json landlock_annotations(const Json& annotations) {
     return out;
 }
 
+// The mode a record says was applied, the decision's report, and the cgroup in cgroup mode.
+void add_mode(const Json& record, Json& out) {
+    out["mode"] = record.value("mode", "native");
+    if (record.contains("mode_report")) out["modeReport"] = record.value("mode_report", "");
+    if (record.contains("cgroup_id")) {
+        out["cgroupId"] = record.value("cgroup_id", std::uint64_t{0});
+        out["cgroupDir"] = record.value("cgroup_dir", "");
+    }
+}
+
+// The record of the container started from this bundle, if one is there.
+std::optional<Json> record_of_bundle(const std::string& bundle, const std::string& state_directory) {
+    std::error_code ec;
+    const auto wanted = std::filesystem::weakly_canonical(bundle, ec);
+    for (const auto& entry : std::filesystem::directory_iterator(state_directory + "/containers", ec)) {
+        if (entry.path().extension() != ".json") continue;
+        auto record = read_json(entry.path().string(), 1U << 20);
+        if (!record || !record->is_object()) continue;
+        std::error_code other;
+        if (std::filesystem::weakly_canonical(record->value("bundle", ""), other) == wanted) return *record;
+    }
+    return std::nullopt;
+}
+
 // From a bundle: its config.json says whether the launcher is in the exec chain and what is mounted.
 Result<Json> inspect_bundle(const std::string& bundle, const std::string& state_directory, Json& problems) {
     auto config = read_json(bundle + "/config.json", kMaxConfigBytes);
@@ -94,17 +121,25 @@ Result<Json> inspect_bundle(const std::string& bundle, const std::string& state_
     out["annotations"] = landlock_annotations(config->value("annotations", Json::object()));
     const Json args = config->contains("process") ? (*config)["process"].value("args", Json::array()) : Json::array();
     const bool launched = !args.empty() && args[0] == kLaunchInContainer;
-    out["mode"] = launched ? "native" : "none";
+    // A container started from it says what it got; without one, the config shows the native part.
+    const auto record = record_of_bundle(bundle, state_directory);
+    if (record) {
+        out["id"] = record->value("id", "");
+        add_mode(*record, out);
+    } else {
+        out["mode"] = launched ? "native" : "none";
+    }
     out["launcherInExecChain"] = launched;
     for (const auto& mount : config->value("mounts", Json::array())) {
         if (mount.is_object() && mount.value("destination", "") == "/dev/.landlock/policy.json") {
             out["policy"] = describe_policy(mount.value("source", ""), problems);
         }
     }
-    if (!out["annotations"].empty() && !launched) {
+    const bool cgroup_only = out["mode"] == "cgroup";
+    if (!out["annotations"].empty() && !launched && !cgroup_only) {
         problems.push_back("the annotations ask for a policy, but the process does not start through landlock-launch");
     }
-    (void)state_directory;
+    if (record && !out.contains("policy")) out["policy"] = describe_policy(record->value("policy", ""), problems);
     return out;
 }
 
@@ -122,7 +157,7 @@ Result<Json> inspect_record(const std::string& id, const std::string& state_dire
     Json out = Json::object();
     out["id"] = record->value("id", id);
     out["bundle"] = record->value("bundle", "");
-    out["mode"] = record->value("mode", "native");
+    add_mode(*record, out);
     out["annotations"] = record->value("annotations", Json::object());
     out["launcher"] = record->value("launcher", "");
     out["recordedBy"] = record->value("stage", "");
@@ -135,6 +170,11 @@ void print_human(const Json& info, const Json& problems) {
     if (info.contains("id")) std::printf("container %s\n", info["id"].get<std::string>().c_str());
     std::printf("  bundle:      %s\n", info.value("bundle", "").c_str());
     std::printf("  mode:        %s\n", info.value("mode", "").c_str());
+    if (info.contains("modeReport")) std::printf("  mode report: %s\n", info.value("modeReport", "").c_str());
+    if (info.contains("cgroupId")) {
+        std::printf("  cgroup:      %s (id %llu)\n", info.value("cgroupDir", "").c_str(),
+                    static_cast<unsigned long long>(info["cgroupId"].get<std::uint64_t>()));
+    }
     for (const auto& [key, value] : info["annotations"].items()) {
         std::printf("  annotation:  %s=%s\n", key.c_str(), value.is_string() ? value.get<std::string>().c_str() : "?");
     }

@@ -148,12 +148,8 @@ Result<BuiltPolicy> build_policy(const LandlockRequest& request, const BuildSett
         return fail(lines);
     }
 
+    // mode: is the caller's to decide (choose_container_mode): it depends on the kernel.
     const std::string where = request.rules ? kRulesAnnotation : kPolicyAnnotation;
-    if (policy->options.mode == Mode::cgroup || policy->options.mode == Mode::both) {
-        return fail(where + ": " + (policy->options.mode == Mode::cgroup ? "mode:cgroup" : "mode:both") +
-                        " is not available for containers on this installation",
-                    "use mode:native (or mode:auto, which is native mode here)");
-    }
 
     BuiltPolicy built;
     std::string warnings = format_lines(diagnostics, Severity::warning);

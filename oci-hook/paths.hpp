@@ -8,6 +8,7 @@
 
 namespace llh {
 
+inline constexpr std::string_view kLaunchDirInContainer = "/dev/.landlock";
 inline constexpr std::string_view kLaunchInContainer = "/dev/.landlock/landlock-launch";
 inline constexpr std::string_view kPolicyInContainer = "/dev/.landlock/policy.json";
 

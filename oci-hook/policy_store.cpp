@@ -91,7 +91,13 @@ nlohmann::ordered_json ContainerRecord::to_json() const {
     nlohmann::ordered_json json;
     json["id"] = id;
     json["bundle"] = bundle;
-    json["mode"] = "native";
+    // snake_case names: what `landlockctl events` reads to name a container by its cgroup.
+    json["mode"] = mode;
+    if (!mode_report.empty()) json["mode_report"] = mode_report;
+    if (cgroup_id != 0) {
+        json["cgroup_id"] = cgroup_id;
+        json["cgroup_dir"] = cgroup_dir;
+    }
     json["policy"] = policy_path;
     json["sha256"] = sha256;
     json["launcher"] = launcher;
@@ -122,6 +128,10 @@ Result<ContainerRecord> ContainerRecord::from_json(const nlohmann::ordered_json&
         record.runtime_root = json.value("runtimeRoot", "");
         record.creator_pid = json.value("creatorPid", std::int64_t{0});
         record.creator_start_time = json.value("creatorStartTime", std::uint64_t{0});
+        record.mode = json.value("mode", "native");
+        record.mode_report = json.value("mode_report", "");
+        record.cgroup_id = json.value("cgroup_id", std::uint64_t{0});
+        record.cgroup_dir = json.value("cgroup_dir", "");
         return record;
     } catch (const nlohmann::json::exception& e) {
         return fail(std::string("malformed container record: ") + e.what());

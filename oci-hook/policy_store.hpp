@@ -53,7 +53,7 @@ Result<void> check_container_id(std::string_view id);
 struct ContainerRecord {
     std::string id;
     std::string bundle;
-    std::string policy_path;  // host path of the policy file mounted into the container
+    std::string policy_path;  // host path of the policy file (mounted into the container in native mode)
     std::string sha256;
     std::string launcher;             // host path of the launcher mounted into the container
     std::string stage;                // who wrote the record: a hook stage, or "landlock-runtime"
@@ -67,6 +67,12 @@ struct ContainerRecord {
     std::int64_t creator_pid = 0;
     std::uint64_t creator_start_time = 0;  // /proc/PID/stat field 22, so a reused pid is not taken for it
     nlohmann::ordered_json annotations;    // the io.landlock.* annotations, as given
+    // The mode applied ("native", "cgroup", "both") and the mode decision's one-line report.
+    std::string mode = "native";
+    std::string mode_report;
+    // Cgroup mode: the container's cgroup, whose policy poststop detaches by id (0 / "" otherwise).
+    std::uint64_t cgroup_id = 0;
+    std::string cgroup_dir;
     nlohmann::ordered_json to_json() const;
     static Result<ContainerRecord> from_json(const nlohmann::ordered_json& json);
 };

@@ -37,7 +37,8 @@ Json hook_entry(const RewriteSettings& settings, std::string_view stage) {
                 {"env", Json::array({"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                                      "LANDLOCK_LAUNCH=" + settings.launcher,
                                      "LANDLOCK_HOOKS_STATE_DIR=" + settings.store.root})},
-                {"timeout", 10}};
+                // The first cgroup-mode start of a boot loads and verifies the BPF programs.
+                {"timeout", 30}};
 }
 
 // Adds our hook to a stage unless a hook with the same path is there (hooks.d may have added it).
@@ -85,32 +86,59 @@ std::string dump_like(const Json& json, std::string_view original) {
     return json.dump();
 }
 
-Result<void> check_launcher(const std::string& launcher) {
+// The launcher (native mode) and the hook (cgroup mode) are host binaries the runtime runs:
+// a missing one refuses the start now, with the container never created.
+struct HostBinary {
+    std::string_view role;     // "launcher"
+    std::string_view program;  // "landlock-launch"
+    std::string_view env;      // "LANDLOCK_LAUNCH"
+};
+constexpr HostBinary kLauncherBinary{"launcher", "landlock-launch", "LANDLOCK_LAUNCH"};
+constexpr HostBinary kHookBinary{"hook", "landlock-oci-hook", "LANDLOCK_OCI_HOOK"};
+
+Result<void> check_binary(const std::string& path, const HostBinary& binary) {
+    const std::string role(binary.role);
+    const std::string program(binary.program);
+    const std::string env(binary.env);
     struct stat st {};
-    if (launcher.empty() || launcher.front() != '/') {
-        return fail("the launcher path \"" + launcher + "\" is not absolute",
-                    "set LANDLOCK_LAUNCH to an absolute path");
+    if (path.empty() || path.front() != '/') {
+        return fail("the " + role + " path \"" + path + "\" is not absolute", "set " + env + " to an absolute path");
     }
-    if (::stat(launcher.c_str(), &st) != 0) {
-        return fail_errno(errno, "the launcher " + launcher + " is missing",
-                          "install landlock-hooks (landlock-launch) or set LANDLOCK_LAUNCH");
+    if (::stat(path.c_str(), &st) != 0) {
+        return fail_errno(errno, "the " + role + " " + path + " is missing",
+                          "install landlock-hooks (" + program + ") or set " + env);
     }
     if (!S_ISREG(st.st_mode) || (st.st_mode & S_IXOTH) == 0) {
-        return fail("the launcher " + launcher + " is not an executable file", "reinstall landlock-launch");
+        return fail("the " + role + " " + path + " is not an executable file", "reinstall " + program);
     }
     return {};
 }
 
 }  // namespace
 
-RewriteSettings host_rewrite_settings(bool with_hooks) {
+RewriteSettings host_rewrite_settings(bool hooks_in_native_mode) {
     RewriteSettings settings;
     settings.launcher = launcher_host_path();
-    if (with_hooks) settings.hook = hook_host_path();
+    settings.hook = hook_host_path();
+    settings.hooks_in_native_mode = hooks_in_native_mode;
     settings.include_directory = kPolicyDirectory;
     settings.store = default_store();
     settings.kernel_abi = landlock_support().abi;
+    settings.cgroup_support = host_cgroup_support();
     return settings;
+}
+
+void report_rewrite(const HookLog& log, const RewriteResult& result) {
+    if (!result.requested) return;
+    if (result.mode.downgraded) {
+        log.warning(result.mode.report);
+    } else {
+        log.info(result.mode.report);
+    }
+    if (result.mode.native) {
+        log.info("policy " + result.policy_path + " applied through " + std::string(kLaunchInContainer));
+    }
+    if (result.mode.cgroup) log.info("the createRuntime hook attaches the policy to the container's cgroup");
 }
 
 std::vector<std::string> launch_prefix() {
@@ -129,6 +157,9 @@ bool starts_through_launcher(const Json& process) {
 }
 
 namespace {
+
+Result<void> add_launcher(Json& config, const RewriteSettings& settings, const std::string& policy_text,
+                          RewriteResult& result);
 
 Result<RewriteResult> rewrite_config_unchecked(std::string_view config_text, const RewriteSettings& settings) {
     RewriteResult result;
@@ -156,7 +187,37 @@ Result<RewriteResult> rewrite_config_unchecked(std::string_view config_text, con
     auto built = build_policy(**request, {settings.include_directory, settings.kernel_abi, settings.limits});
     if (!built) return tl::unexpected(built.error());
     result.warnings = built->warnings;
+    auto mode = choose_container_mode(built->policy, request_key(**request), settings.cgroup_support);
+    if (!mode) return tl::unexpected(mode.error());
+    result.mode = *mode;
+    result.sha256 = sha256_hex(built->text);
 
+    // Cgroup mode is attached and detached by the hooks: they must be there.
+    if (mode->cgroup || (settings.hooks_in_native_mode && !settings.hook.empty())) {
+        if (mode->cgroup) {
+            if (auto ok = check_binary(settings.hook, kHookBinary); !ok) return tl::unexpected(ok.error());
+        }
+        for (const auto stage : {"createRuntime", "poststop"}) {
+            if (auto ok = ensure_hook(config, settings, stage); !ok) return tl::unexpected(ok.error());
+        }
+    }
+    // Last: it stores the policy on the host, once nothing else can fail.
+    if (mode->native) {
+        if (auto ok = add_launcher(config, settings, built->text, result); !ok) return tl::unexpected(ok.error());
+    }
+
+    if (config == original) {
+        result.config = std::string(config_text);
+        return result;
+    }
+    result.changed = true;
+    result.config = dump_like(config, config_text);
+    return result;
+}
+
+// Native mode: process.args through the launcher, the launcher and the stored policy bind-mounted.
+Result<void> add_launcher(Json& config, const RewriteSettings& settings, const std::string& policy_text,
+                          RewriteResult& result) {
     auto process = config.find("process");
     if (process == config.end() || !process->is_object()) {
         return fail("/process: missing", "a container that asks for a Landlock policy needs a process to sandbox");
@@ -168,16 +229,15 @@ Result<RewriteResult> rewrite_config_unchecked(std::string_view config_text, con
     for (const auto& arg : *args) {
         if (!arg.is_string()) return fail("/process/args: holds a value that is not a string");
     }
-    if (auto ok = check_launcher(settings.launcher); !ok) return tl::unexpected(ok.error());
+    if (auto ok = check_binary(settings.launcher, kLauncherBinary); !ok) return tl::unexpected(ok.error());
     if (config.contains("mounts") && !config["mounts"].is_array()) {
         return fail("/mounts: not a JSON array");
     }
 
     // Everything is checked: only now does anything reach the host.
-    auto stored = store_policy(settings.store, built->text);
+    auto stored = store_policy(settings.store, policy_text);
     if (!stored) return tl::unexpected(stored.error());
     result.policy_path = *stored;
-    result.sha256 = sha256_hex(built->text);
 
     Json new_args = Json::array();
     for (const auto& part : launch_prefix()) new_args.push_back(part);
@@ -194,20 +254,7 @@ Result<RewriteResult> rewrite_config_unchecked(std::string_view config_text, con
     mounts.push_back(bind_mount(kLaunchInContainer, settings.launcher));
     mounts.push_back(bind_mount(kPolicyInContainer, result.policy_path));
     config["mounts"] = std::move(mounts);
-
-    if (!settings.hook.empty()) {
-        for (const auto stage : {"createRuntime", "poststop"}) {
-            if (auto ok = ensure_hook(config, settings, stage); !ok) return tl::unexpected(ok.error());
-        }
-    }
-
-    if (config == original) {
-        result.config = std::string(config_text);
-        return result;
-    }
-    result.changed = true;
-    result.config = dump_like(config, config_text);
-    return result;
+    return {};
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // landlock-runtime: an OCI runtime wrapper for engines without a precreate stage (runc or crun
 // used directly, Docker --runtime, containerd and CRI-O runtime handlers). On create/run it
-// rewrites the bundle's config.json and records the container itself (it put the launcher in the
-// exec chain, so no createRuntime hook has to check it), on exec it rewrites the process, then it
+// rewrites the bundle's config.json and, in native mode, records the container itself (it put the
+// launcher in the exec chain, so no createRuntime hook has to check it; cgroup mode gets the
+// createRuntime and poststop hooks, which attach and detach), on exec it rewrites the process, then it
 // execs the real runtime with the same argv. On delete it runs the runtime as a child and removes
 // the container's record once the runtime has deleted it. Records of containers that went away
 // without a delete through here are collected at the next start or delete. Every other verb
-// passes through untouched. No hook is added: each would cost a process start per container.
+// passes through untouched. Native mode alone adds no hook: each would cost a process start per
+// container.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -27,6 +29,7 @@
 
 #include "libpolicy/unique_fd.hpp"
 #include "oci-hook/annotations.hpp"
+#include "oci-hook/container_mode.hpp"
 #include "oci-hook/file_io.hpp"
 #include "oci-hook/hook_log.hpp"
 #include "oci-hook/paths.hpp"
@@ -179,8 +182,9 @@ llh::Result<void> prepare_create(const std::string& runtime, const llh::RuntimeC
     if (!text) return tl::unexpected(text.error());
     // Most containers ask for nothing: their config.json is not even parsed.
     if (!llh::might_request_policy(*text)) return {};
-    // No hooks: the record is written here, released on delete or collected later. Each hook
-    // would cost the container start a process.
+    // Native mode: no hooks, the record is written here, released on delete or collected later
+    // (each hook would cost the container start a process). Cgroup mode: the rewrite adds the
+    // hooks that attach, record and detach.
     const auto settings = llh::host_rewrite_settings(false);
     auto result = llh::rewrite_config(*text, settings);
     if (!result) return tl::unexpected(result.error());
@@ -189,7 +193,8 @@ llh::Result<void> prepare_create(const std::string& runtime, const llh::RuntimeC
     if (result->changed) {
         if (auto written = replace_file(config_path, result->config); !written) return written;
     }
-    if (command.id.empty()) return {};  // the runtime reports the usage error itself
+    llh::report_rewrite(log, *result);
+    if (command.id.empty() || !result->mode.native) return {};  // the runtime reports a usage error itself
 
     llh::ContainerRecord record;
     record.id = command.id;
@@ -211,8 +216,9 @@ llh::Result<void> prepare_create(const std::string& runtime, const llh::RuntimeC
     record.creator_pid = ::getpid();  // execve keeps the pid: the runtime that creates the container
     record.creator_start_time = llh::process_start_time(record.creator_pid).value_or(0);
     record.recorded_at_ns = llh::realtime_ns();  // after store_policy refreshed the file's mtime
+    record.mode = result->mode.name();
+    record.mode_report = result->mode.report;
     if (auto written = llh::write_record(settings.store, record); !written) return written;
-    log.info("policy " + result->policy_path + " applied through " + std::string(llh::kLaunchInContainer));
     collect_garbage_if_due(settings.store, log);
     return {};
 }
@@ -267,6 +273,15 @@ std::optional<int> run_delete(const std::string& runtime, const llh::RuntimeComm
     return pass_on_status(status);
 }
 
+// The mode decision of create, made again for a container whose process does not start through
+// the launcher.
+llh::Result<llh::ModeChoice> exec_mode(const llh::LandlockRequest& request) {
+    const auto settings = llh::host_rewrite_settings(false);
+    auto built = llh::build_policy(request, {settings.include_directory, settings.kernel_abi, settings.limits});
+    if (!built) return tl::unexpected(built.error());
+    return llh::choose_container_mode(built->policy, llh::request_key(request), settings.cgroup_support);
+}
+
 // exec: sandbox the new process as the container's own, or refuse when that cannot be done.
 llh::Result<void> prepare_exec(const std::string& runtime, const llh::RuntimeCommand& command,
                                std::vector<std::string>& argv) {
@@ -280,9 +295,12 @@ llh::Result<void> prepare_exec(const std::string& runtime, const llh::RuntimeCom
     auto request = llh::find_request(config.contains("annotations") ? config["annotations"] : Json());
     if (!request) return tl::unexpected(request.error());
     if (!*request) return {};
-    const std::string key = (*request)->rules ? llh::kRulesAnnotation : llh::kPolicyAnnotation;
     if (!config.contains("process") || !llh::starts_through_launcher(config["process"])) {
-        return llh::fail(key +
+        // Cgroup mode alone: the exec'd process joins the container's cgroup, which holds it.
+        auto mode = exec_mode(**request);
+        if (!mode) return tl::unexpected(mode.error());
+        if (!mode->native) return {};
+        return llh::fail(llh::request_key(**request) +
                              " asks for a Landlock policy, but the container was not started through "
                              "landlock-launch: an exec'd process cannot be sandboxed",
                          "recreate the container with landlock-runtime");

@@ -5,6 +5,8 @@
 #include <ctime>
 
 #include "oci-hook/annotations.hpp"
+#include "oci-hook/container_cgroup.hpp"
+#include "oci-hook/container_mode.hpp"
 #include "oci-hook/paths.hpp"
 
 namespace llh {
@@ -60,18 +62,11 @@ Result<OciState> parse_state(std::string_view text) {
     return state;
 }
 
-Result<std::optional<ContainerRecord>> verify_container(const OciState& state, std::string_view config_text,
-                                                        const RewriteSettings& settings) try {
-    const Json config = Json::parse(config_text, nullptr, false);
-    if (config.is_discarded() || !config.is_object()) {
-        return fail(state.bundle + "/config.json is not a JSON object");
-    }
-    const auto annotations = config.find("annotations");
-    auto request = find_request(annotations == config.end() ? Json() : *annotations, settings.limits);
-    if (!request) return tl::unexpected(request.error());
-    if (!*request) return std::optional<ContainerRecord>{};
-    const std::string key = (*request)->rules ? kRulesAnnotation : kPolicyAnnotation;
+namespace {
 
+// Native mode's part: the launcher in the exec chain, with the policy the annotations describe.
+Result<void> verify_launcher(const Json& config, const std::string& key, const RewriteSettings& settings,
+                             ContainerRecord& record) {
     const auto process = config.find("process");
     const Json* launcher_mount = find_mount(config, kLaunchInContainer);
     const Json* policy_mount = find_mount(config, kPolicyInContainer);
@@ -86,12 +81,8 @@ Result<std::optional<ContainerRecord>> verify_container(const OciState& state, s
         return fail(key + ": the launcher and the policy must be read-only bind mounts",
                     "let landlock-runtime or the precreate hook write the mounts");
     }
-
     // The policy mounted must be the one the annotations describe now.
-    auto built = build_policy(**request, {settings.include_directory, settings.kernel_abi, settings.limits});
-    if (!built) return tl::unexpected(built.error());
-    const std::string digest = sha256_hex(built->text);
-    const std::string expected = settings.store.policies + "/" + digest + ".json";
+    const std::string expected = settings.store.policies + "/" + record.sha256 + ".json";
     const std::string source = policy_mount->value("source", "");
     if (source != expected) {
         return fail(
@@ -102,24 +93,57 @@ Result<std::optional<ContainerRecord>> verify_container(const OciState& state, s
     if (::stat(source.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
         return fail(key + ": the policy file " + source + " is missing", "start the container again");
     }
+    record.policy_path = source;
+    record.launcher = launcher_mount->value("source", "");
+    return {};
+}
 
-    ContainerRecord record;
+}  // namespace
+
+Result<std::optional<ContainerCheck>> verify_container(const OciState& state, std::string_view config_text,
+                                                       const RewriteSettings& settings) try {
+    const Json config = Json::parse(config_text, nullptr, false);
+    if (config.is_discarded() || !config.is_object()) {
+        return fail(state.bundle + "/config.json is not a JSON object");
+    }
+    const auto annotations = config.find("annotations");
+    auto request = find_request(annotations == config.end() ? Json() : *annotations, settings.limits);
+    if (!request) return tl::unexpected(request.error());
+    if (!*request) return std::optional<ContainerCheck>{};
+    const std::string key = request_key(**request);
+
+    auto built = build_policy(**request, {settings.include_directory, settings.kernel_abi, settings.limits});
+    if (!built) return tl::unexpected(built.error());
+    auto mode = choose_container_mode(built->policy, key, settings.cgroup_support);
+    if (!mode) return tl::unexpected(mode.error());
+
+    ContainerCheck check;
+    check.mode = *mode;
+    ContainerRecord& record = check.record;
     record.id = state.id;
     record.bundle = state.bundle;
     record.pid = state.pid;
-    record.policy_path = source;
-    record.sha256 = digest;
-    record.launcher = launcher_mount->value("source", "");
+    record.sha256 = sha256_hex(built->text);
+    record.mode = mode->name();
+    record.mode_report = mode->report;
+    if (mode->native) {
+        if (auto ok = verify_launcher(config, key, settings, record); !ok) return tl::unexpected(ok.error());
+    }
     record.annotations = Json::object();
     for (const auto& [name, value] : annotations->items()) {
         if (name.rfind(kAnnotationPrefix, 0) == 0) record.annotations[name] = value;
     }
+    const auto root = config.find("root");
+    const std::string root_path = root != config.end() && root->is_object() ? root->value("path", "") : "";
+    check.rootfs = bundle_rootfs(state.bundle, root_path);
+    check.policy = std::move(built->policy);
+    check.policy_text = std::move(built->text);
     // Compared with the policy file's mtime in release_container(): a refresh after this moment
     // means another container is starting with the same policy.
     timespec now{};
     ::clock_gettime(CLOCK_REALTIME, &now);
     record.recorded_at_ns = static_cast<std::int64_t>(now.tv_sec) * 1000000000LL + now.tv_nsec;
-    return std::optional<ContainerRecord>{std::move(record)};
+    return std::optional<ContainerCheck>{std::move(check)};
 } catch (const nlohmann::json::exception& error) {
     return fail(state.bundle + "/config.json: unexpected content: " + error.what());
 }

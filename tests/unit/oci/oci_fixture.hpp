@@ -19,6 +19,11 @@ namespace llh::test {
 
 using Json = nlohmann::ordered_json;
 
+// What the decision is told on a kernel without BPF LSM (as on the build machine), and its hint.
+inline constexpr std::string_view kNoBpfLsm = "BPF LSM programs cannot be loaded here (test)";
+inline constexpr std::string_view kLsmHint =
+    "boot the kernel with bpf in lsm= (e.g. lsm=landlock,yama,bpf) and run as root, or use mode:native";
+
 inline std::string read_text(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream out;
@@ -57,10 +62,15 @@ protected:
         root_ = pattern;
         std::filesystem::create_directories(root_ / "policies");
         settings_.launcher = "/bin/true";  // any executable regular file stands for the launcher
-        settings_.hook = "/usr/libexec/landlock-hooks/landlock-oci-hook";
+        settings_.hook = "/bin/false";     // and any other one for the hook
         settings_.include_directory = (root_ / "policies").string();
         settings_.store = StoreLayout::at((root_ / "run").string());
         settings_.kernel_abi = 7;
+        settings_.cgroup_support = [] { return CgroupModeSupport{false, std::string(kNoBpfLsm)}; };
+    }
+    // The decision is made without a kernel: tests say what the kernel offers.
+    void offer_cgroup_mode() {
+        settings_.cgroup_support = [] { return CgroupModeSupport{true, {}}; };
     }
     void TearDown() override { std::filesystem::remove_all(root_); }
 

@@ -165,7 +165,7 @@ TEST_F(Rewrite, adds_the_record_and_cleanup_hooks_once) {
         EXPECT_EQ(settings_.hook, after["hooks"][stage][0]["path"]);
         EXPECT_EQ(Json::array({"landlock-oci-hook", stage}), after["hooks"][stage][0]["args"]);
     }
-    settings_.hook.clear();
+    settings_.hooks_in_native_mode = false;  // landlock-runtime: native mode records without hooks
     auto bare = rewrite_config(with_annotations("runc-spec.json", {{"io.landlock.rules", "rx:/bin"}}), settings_);
     ASSERT_TRUE(bare);
     EXPECT_FALSE(Json::parse(bare->config).contains("hooks"));
@@ -218,11 +218,94 @@ TEST_F(Rewrite, compat_hard_refuses_what_the_kernel_cannot_enforce) {
     EXPECT_THAT(best->warnings.front(), StartsWith("io.landlock.rules: partially enforced"));
 }
 
-TEST_F(Rewrite, cgroup_mode_is_refused_for_containers) {
+TEST_F(Rewrite, cgroup_and_both_are_refused_where_the_kernel_lacks_cgroup_mode) {
+    for (const std::string mode : {"cgroup", "both"}) {
+        auto result = rewrite_config(
+            with_annotations("runc-spec.json", {{"io.landlock.rules", "rx:/bin mode:" + mode}}), settings_);
+        ASSERT_FALSE(result) << mode;
+        EXPECT_EQ("io.landlock.rules: mode:" + mode + " needs cgroup mode, which this kernel does not offer: " +
+                      std::string(kNoBpfLsm) + " (hint: " + std::string(kLsmHint) + ")",
+                  result.error().what());
+    }
+    EXPECT_EQ(0U, stored_policies());
+}
+
+TEST_F(Rewrite, mode_auto_without_cgroup_mode_is_native_mode_and_says_so) {
+    settings_.hooks_in_native_mode = false;  // landlock-runtime
+    const std::string input = with_annotations("runc-spec.json", {{"io.landlock.rules", "rx:/bin"}});
+    auto result = rewrite_config(input, settings_);
+    ASSERT_TRUE(result) << result.error().what();
+    EXPECT_TRUE(result->mode.native);
+    EXPECT_FALSE(result->mode.cgroup);
+    EXPECT_TRUE(result->mode.downgraded);
+    EXPECT_EQ("mode:auto: native mode only: cgroup mode is not available: " + std::string(kNoBpfLsm),
+              result->mode.report);
+    const Json after = Json::parse(result->config);
+    EXPECT_TRUE(starts_through_launcher(after["process"]));
+    EXPECT_EQ(Json::parse(input).value("hooks", Json()), after.value("hooks", Json()));  // no hook added
+    EXPECT_EQ(1U, stored_policies());
+}
+
+TEST_F(Rewrite, mode_native_does_not_even_ask_the_kernel) {
+    settings_.cgroup_support = [] {
+        ADD_FAILURE() << "mode:native asked for the cgroup-mode probe";
+        return CgroupModeSupport{};
+    };
+    auto result =
+        rewrite_config(with_annotations("runc-spec.json", {{"io.landlock.rules", "rx:/bin mode:native"}}), settings_);
+    ASSERT_TRUE(result) << result.error().what();
+    EXPECT_EQ("mode:native: native mode", result->mode.report);
+    EXPECT_FALSE(result->mode.downgraded);
+}
+
+TEST_F(Rewrite, mode_cgroup_adds_only_the_hooks_and_keeps_every_other_field) {
+    offer_cgroup_mode();
+    settings_.hooks_in_native_mode = false;  // landlock-runtime adds them for cgroup mode all the same
+    for (const auto& name : kSamples) {
+        const std::string input = with_annotations(name, {{"io.landlock.rules", "rx:/bin ro:/data mode:cgroup"}});
+        auto result = rewrite_config(input, settings_);
+        ASSERT_TRUE(result) << name << ": " << result.error().what();
+        EXPECT_EQ("mode:cgroup: cgroup mode", result->mode.report);
+        EXPECT_TRUE(result->policy_path.empty());
+        const Json before = Json::parse(input);
+        const Json after = Json::parse(result->config);
+        for (const auto* stage : {"createRuntime", "poststop"}) {
+            const Json& list = after["hooks"][stage];
+            ASSERT_FALSE(list.empty()) << name << " " << stage;
+            EXPECT_EQ(settings_.hook, list.back()["path"]);
+            EXPECT_EQ(Json::array({"landlock-oci-hook", stage}), list.back()["args"]);
+        }
+        Json kept = after;
+        kept.erase("hooks");
+        Json original = before;
+        original.erase("hooks");
+        EXPECT_EQ(original.dump(), kept.dump()) << name;  // args, mounts, order: all as they were
+    }
+    EXPECT_EQ(0U, stored_policies());
+}
+
+TEST_F(Rewrite, mode_auto_with_cgroup_mode_is_both_the_launcher_and_the_hooks) {
+    offer_cgroup_mode();
+    settings_.hooks_in_native_mode = false;
+    auto result = rewrite_config(with_annotations("runc-spec.json", {{"io.landlock.rules", "rx:/bin"}}), settings_);
+    ASSERT_TRUE(result) << result.error().what();
+    EXPECT_EQ("mode:auto: native and cgroup mode", result->mode.report);
+    EXPECT_EQ("both", result->mode.name());
+    const Json after = Json::parse(result->config);
+    EXPECT_TRUE(starts_through_launcher(after["process"]));
+    EXPECT_EQ(1U, after["hooks"]["createRuntime"].size());
+    EXPECT_EQ(1U, after["hooks"]["poststop"].size());
+}
+
+TEST_F(Rewrite, cgroup_mode_without_the_hook_binary_refuses) {
+    offer_cgroup_mode();
+    settings_.hook = (root_ / "no-such-hook").string();
     auto result =
         rewrite_config(with_annotations("runc-spec.json", {{"io.landlock.rules", "rx:/bin mode:cgroup"}}), settings_);
     ASSERT_FALSE(result);
-    EXPECT_THAT(result.error().what(), HasSubstr("mode:cgroup is not available"));
+    EXPECT_THAT(result.error().what(), HasSubstr("the hook " + settings_.hook + " is missing"));
+    EXPECT_THAT(result.error().what(), HasSubstr("LANDLOCK_OCI_HOOK"));
+    EXPECT_EQ(0U, stored_policies());
 }
 
 TEST_F(Rewrite, an_inline_json_policy_works) {

@@ -37,11 +37,50 @@ TEST_F(Verify, a_rewritten_config_is_recorded) {
     auto result = verify_container(state, rewritten->config, settings_);
     ASSERT_TRUE(result) << result.error().what();
     ASSERT_TRUE(*result);
-    EXPECT_EQ("web-1", (*result)->id);
-    EXPECT_EQ(rewritten->policy_path, (*result)->policy_path);
-    EXPECT_EQ(rewritten->sha256, (*result)->sha256);
-    EXPECT_EQ("/bin/true", (*result)->launcher);
-    EXPECT_EQ(Json({{"io.landlock.rules", "rx:/bin"}}), (*result)->annotations);
+    EXPECT_EQ("web-1", (*result)->record.id);
+    EXPECT_EQ(rewritten->policy_path, (*result)->record.policy_path);
+    EXPECT_EQ(rewritten->sha256, (*result)->record.sha256);
+    EXPECT_EQ("/bin/true", (*result)->record.launcher);
+    EXPECT_EQ(Json({{"io.landlock.rules", "rx:/bin"}}), (*result)->record.annotations);
+    EXPECT_EQ("native", (*result)->record.mode);
+    EXPECT_EQ("mode:auto: native mode only: cgroup mode is not available: " + std::string(kNoBpfLsm),
+              (*result)->record.mode_report);
+    EXPECT_EQ(0U, (*result)->record.cgroup_id);
+    EXPECT_EQ("/bundles/web-1/rootfs", (*result)->rootfs);
+}
+
+TEST_F(Verify, cgroup_mode_alone_needs_no_launcher_and_keeps_the_policy_to_attach) {
+    offer_cgroup_mode();
+    auto rewritten = rewrite_config(
+        with_annotations("runc-spec.json", {{"io.landlock.rules", "rx:/bin ro:/data mode:cgroup"}}), settings_);
+    ASSERT_TRUE(rewritten) << rewritten.error().what();
+    auto result = verify_container(state, rewritten->config, settings_);
+    ASSERT_TRUE(result) << result.error().what();
+    ASSERT_TRUE(*result);
+    EXPECT_TRUE((*result)->mode.cgroup);
+    EXPECT_FALSE((*result)->mode.native);
+    EXPECT_EQ("cgroup", (*result)->record.mode);
+    EXPECT_EQ("mode:cgroup: cgroup mode", (*result)->record.mode_report);
+    EXPECT_EQ("", (*result)->record.policy_path);  // the hook stores it after locating the cgroup
+    EXPECT_EQ(2U, (*result)->policy.paths.size());
+    EXPECT_EQ(rewritten->sha256, (*result)->record.sha256);
+}
+
+TEST_F(Verify, both_modes_still_need_the_launcher) {
+    offer_cgroup_mode();
+    auto result = verify_container(
+        state, with_annotations("runc-spec.json", {{"io.landlock.rules", "rx:/bin mode:both"}}), settings_);
+    ASSERT_FALSE(result);
+    EXPECT_THAT(result.error().what(), HasSubstr("does not start through landlock-launch"));
+}
+
+TEST_F(Verify, mode_cgroup_is_refused_again_on_a_kernel_without_it) {
+    auto result = verify_container(
+        state, with_annotations("runc-spec.json", {{"io.landlock.rules", "rx:/bin mode:cgroup"}}), settings_);
+    ASSERT_FALSE(result);
+    EXPECT_EQ("io.landlock.rules: mode:cgroup needs cgroup mode, which this kernel does not offer: " +
+                  std::string(kNoBpfLsm) + " (hint: " + std::string(kLsmHint) + ")",
+              result.error().what());
 }
 
 TEST_F(Verify, annotations_changed_after_the_rewrite_are_refused) {
