@@ -5,10 +5,12 @@
 # shellcheck shell=bash
 
 _llh_launch_given=${LANDLOCK_LAUNCH:-}
+_llh_ctl_given=${LANDLOCKCTL:-}
 load helpers
 
 LLH_BUILD_DIR=${LLH_BUILD_DIR:-$LLH_REPO_ROOT/build}
 LANDLOCK_LAUNCH=${_llh_launch_given:-$LLH_BUILD_DIR/launch/landlock-launch}
+LANDLOCKCTL=${_llh_ctl_given:-$LLH_BUILD_DIR/launch/landlockctl}
 LLH_SYSTEMD_GENERATOR=${LLH_SYSTEMD_GENERATOR:-$LLH_BUILD_DIR/systemd/landlock-systemd-generator}
 LLH_SYSTEMD_HELPER=${LLH_SYSTEMD_HELPER:-$LLH_BUILD_DIR/systemd/landlock-systemd-helper}
 LLH_SYSTEMD_GUARD=${LLH_SYSTEMD_GUARD:-$LLH_BUILD_DIR/systemd/landlock-systemd-guard}
@@ -28,6 +30,20 @@ require_systemd_namespace() {
     for binary in "$LANDLOCK_LAUNCH" "$LLH_SYSTEMD_GENERATOR" "$LLH_SYSTEMD_HELPER" "$LLH_SYSTEMD_GUARD"; do
         require_or_fail "$binary is not built (set LLH_BUILD_DIR)" test -x "$binary"
     done
+}
+
+# Why cgroup mode is not available on this host (BPF LSM's trial load, as landlockctl features
+# reports it): the reason the generator and the helper give. These tests are about a kernel
+# without cgroup mode (this host's); the VM suite covers a kernel with it.
+# Sets SD_NO_CGROUP_MODE to that reason.
+sd_require_no_cgroup_mode() {
+    require_landlockctl
+    local features
+    features=$("$LANDLOCKCTL" features --json)
+    require_or_fail "cgroup mode is available on this kernel: the tests of its absence do not apply" \
+        test "$(jq -r .bpfLsm.available <<<"$features")" != yes
+    # shellcheck disable=SC2034 # read by the tests
+    SD_NO_CGROUP_MODE=$(jq -r .bpfLsm.reason <<<"$features")
 }
 
 # sd_prepare: a fresh directory of test units; call sd_unit/sd_dropin, then sd_boot.
@@ -108,6 +124,25 @@ sd_unit() {
     fi
     mkdir -p "$(dirname "$dir/$1")"
     cat >"$dir/$1"
+}
+
+# sd_oneshot [--user] NAME POLICY SCRIPT: a oneshot test unit that runs `sh -c 'SCRIPT'` (SCRIPT
+# without single quotes) under LandlockPolicy=POLICY, set on line 6 of NAME.service.
+sd_oneshot() {
+    local scope=()
+    if [[ $1 == --user ]]; then
+        scope=(--user)
+        shift
+    fi
+    local name=$1 policy=$2 script=$3
+    sd_unit "${scope[@]}" "$name.service" <<UNIT
+[Unit]
+DefaultDependencies=no
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c '$script'
+LandlockPolicy=$policy
+UNIT
 }
 
 # sd_boot: starts systemd as PID 1 of new namespaces and waits until it runs, with a journal.

@@ -64,9 +64,10 @@ assert_sandboxed_by() {
 @test "examples: redis-server runs and answers under contrib/systemd/examples/redis-server.conf" {
     require_or_fail "redis-server is not installed (scripts/bootstrap.sh installs it)" test -x /usr/bin/redis-server
     example_dropin redis-server.conf redis-server.service
-    printf '[Service]\nExecPaths=%s\nSystemCallFilter=landlock_create_ruleset landlock_add_rule landlock_restrict_self\n' "$LANDLOCK_LAUNCH" >>"$SD_UNITS/redis-server.service.d/test.conf"
     sd_boot
     sd ip link set lo up
+    # Debian's unit is hardened (NoExecPaths=/ with ExecPaths=, a @system-service call filter,
+    # RestrictSUIDSGID=): the generator lets the launcher through, nothing else.
     start_unit redis-server.service
     assert_sandboxed_by redis-server.service redis-server.service.d/landlock.conf
     run sd redis-cli -h 127.0.0.1 ping

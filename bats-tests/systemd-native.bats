@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # LandlockPolicy= in unit files, native mode, against a real systemd 252 running as PID 1 of
 # private namespaces: the generator, landlock-launch (which checks and enforces the policy in the
-# service's command lines), the helper (refusals, mode:cgroup) and the guard.
+# service's command lines), the helper (refusals) and the guard. The modes: systemd-modes.bats.
 
 load systemd-common
 
@@ -16,19 +16,6 @@ teardown() {
     sd_teardown
 }
 
-# A oneshot unit whose shell reports what it could do into $SD_OUT/NAME.
-probe_unit() {
-    local name=$1 policy=$2 script=$3
-    sd_unit "$name.service" <<UNIT
-[Unit]
-DefaultDependencies=no
-[Service]
-Type=oneshot
-ExecStart=/bin/sh -c '$script'
-LandlockPolicy=$policy
-UNIT
-}
-
 @test "systemd: the main process is sandboxed: denied read, allowed read, denied bind" {
     cat >"$SD_OUT/bind.py" <<'PY'
 import socket, sys
@@ -39,7 +26,7 @@ try:
 except OSError as e:
     print(e.strerror)
 PY
-    probe_unit web "rx:/usr ro:/etc/hostname rw:$SD_OUT bind:9090" \
+    sd_oneshot web "rx:/usr ro:/etc/hostname rw:$SD_OUT bind:9090" \
         "cat /etc/hostname >$SD_OUT/allowed 2>&1; cat /etc/passwd >$SD_OUT/denied 2>&1; \
 python3 $SD_OUT/bind.py 8080 >$SD_OUT/bind-8080 2>&1; python3 $SD_OUT/bind.py 9090 >$SD_OUT/bind-9090 2>&1; true"
     sd_boot
@@ -77,7 +64,7 @@ UNIT
 }
 
 @test "systemd: drop-ins accumulate in name order and an empty assignment resets" {
-    probe_unit order "rx:/usr rw:$SD_OUT ro:/etc/passwd" \
+    sd_oneshot order "rx:/usr rw:$SD_OUT ro:/etc/passwd" \
         "cat /etc/passwd 2>$SD_OUT/passwd >$SD_OUT/o1; cat /etc/hostname 2>$SD_OUT/hostname >$SD_OUT/o2; \
 cat /etc/os-release 2>$SD_OUT/os-release >$SD_OUT/o3; true"
     # 10 adds hostname; 20 resets everything and grants os-release; 30 adds hostname back:
@@ -174,8 +161,8 @@ UNIT
 }
 
 @test "systemd: a bad policy fails the start with FILE:LINE, the item and the reason; others still start" {
-    probe_unit bad "rx:/usr rx:usr bind:70000" "true"
-    probe_unit good "rx:/usr rw:$SD_OUT" "echo fine >$SD_OUT/good"
+    sd_oneshot bad "rx:/usr rx:usr bind:70000" "true"
+    sd_oneshot good "rx:/usr rw:$SD_OUT" "echo fine >$SD_OUT/good"
     sd_boot
     run sd systemctl start bad.service
     assert_failure
@@ -191,8 +178,8 @@ UNIT
 }
 
 @test "systemd: a missing path under compat:hard fails the start; best-effort starts with a warning" {
-    probe_unit hard "rx:/usr rw:$SD_OUT ro:/nonexistent/dir compat:hard" "true"
-    probe_unit soft "rx:/usr rw:$SD_OUT ro:/nonexistent/dir" "echo started >$SD_OUT/soft"
+    sd_oneshot hard "rx:/usr rw:$SD_OUT ro:/nonexistent/dir compat:hard" "true"
+    sd_oneshot soft "rx:/usr rw:$SD_OUT ro:/nonexistent/dir" "echo started >$SD_OUT/soft"
     sd_boot
     run sd systemctl start hard.service
     assert_failure
@@ -209,7 +196,7 @@ UNIT
     # TemporaryFileSystem= hides /opt's contents from the service only; BindReadOnlyPaths= brings
     # one directory back. The policy names both: only the bound one exists for the service.
     mkdir -p "$SD_DIR/bound"
-    probe_unit ns "rx:/usr rw:$SD_OUT ro:/var/llh-bound compat:hard" "ls /var/llh-bound >$SD_OUT/ns"
+    sd_oneshot ns "rx:/usr rw:$SD_OUT ro:/var/llh-bound compat:hard" "ls /var/llh-bound >$SD_OUT/ns"
     sd_unit ns.service.d/ns.conf <<UNIT
 [Service]
 TemporaryFileSystem=/var:ro
@@ -223,7 +210,7 @@ UNIT
 }
 
 @test "systemd: restart after a policy change and daemon-reload picks up the new policy" {
-    probe_unit change "rx:/usr rw:$SD_OUT" "cat /etc/passwd 2>$SD_OUT/passwd >$SD_OUT/o1; true"
+    sd_oneshot change "rx:/usr rw:$SD_OUT" "cat /etc/passwd 2>$SD_OUT/passwd >$SD_OUT/o1; true"
     sd_boot
     sd systemctl start change.service
     assert_equal "$(cat "$SD_OUT/passwd")" "cat: /etc/passwd: Permission denied"
@@ -258,7 +245,7 @@ UNIT
 
 @test "systemd: the guard refuses a unit whose generator drop-in is missing" {
     rm "$SD_DIR/generators/landlock"   # the generator is not installed
-    probe_unit unguarded "rx:/usr rw:$SD_OUT" "echo ran >$SD_OUT/unguarded"
+    sd_oneshot unguarded "rx:/usr rw:$SD_OUT" "echo ran >$SD_OUT/unguarded"
     sd_boot
     run sd systemctl start unguarded.service
     assert_failure
@@ -268,7 +255,7 @@ UNIT
 }
 
 @test "systemd: the guard refuses a policy added without daemon-reload" {
-    probe_unit later "rx:/usr rw:$SD_OUT" "echo ran >$SD_OUT/later"
+    sd_oneshot later "rx:/usr rw:$SD_OUT" "echo ran >$SD_OUT/later"
     sed -i '/^LandlockPolicy=/d' "$SD_UNITS/later.service"
     sd_boot
     sd sh -c "echo 'LandlockPolicy=rx:/usr' >>/run/systemd/system/later.service"
@@ -280,7 +267,7 @@ UNIT
 }
 
 @test "systemd: a drop-in sorting after the generator's cannot add an unsandboxed command" {
-    probe_unit late "rx:/usr rw:$SD_OUT" "echo sandboxed >$SD_OUT/late"
+    sd_oneshot late "rx:/usr rw:$SD_OUT" "echo sandboxed >$SD_OUT/late"
     sd_unit late.service.d/zzz-late.conf <<UNIT
 [Service]
 ExecStart=/bin/sh -c 'echo escaped >$SD_OUT/escaped'
@@ -316,14 +303,8 @@ UNIT
     uid=$(id -u "$LLH_TEST_USER")
     # The user's own runtime directory (%t) holds what the service saw: the test directory is not
     # reachable for the test user.
-    sd_unit --user mine.service <<'UNIT'
-[Unit]
-DefaultDependencies=no
-[Service]
-Type=oneshot
-ExecStart=/bin/sh -c 'cat /etc/hostname >%t/out-allowed 2>&1; cat /etc/passwd >%t/out-denied 2>&1; echo %t >%t/out-t; true'
-LandlockPolicy=rx:/usr ro:/etc/hostname rw:%t
-UNIT
+    sd_oneshot --user mine "rx:/usr ro:/etc/hostname rw:%t" \
+        'cat /etc/hostname >%t/out-allowed 2>&1; cat /etc/passwd >%t/out-denied 2>&1; echo %t >%t/out-t; true'
     sd_boot
     run sd_start_user_manager
     require_or_fail "a user manager cannot run here: $output" test "$status" -eq 0
@@ -337,14 +318,7 @@ UNIT
 }
 
 @test "systemd: a bad user unit policy fails systemctl --user start" {
-    sd_unit --user badmine.service <<'UNIT'
-[Unit]
-DefaultDependencies=no
-[Service]
-Type=oneshot
-ExecStart=/bin/true
-LandlockPolicy=rx:/usr connect:0
-UNIT
+    sd_oneshot --user badmine "rx:/usr connect:0" true
     sd_boot
     run sd_start_user_manager
     require_or_fail "a user manager cannot run here: $output" test "$status" -eq 0
@@ -355,7 +329,7 @@ UNIT
 }
 
 @test "systemd: a refusal reaches the journal even when the service's stderr does not" {
-    probe_unit quietbad "rx:/usr rx:relative" "echo ran >$SD_OUT/quietbad"
+    sd_oneshot quietbad "rx:/usr rx:relative" "echo ran >$SD_OUT/quietbad"
     sd_unit quietbad.service.d/stderr.conf <<'UNIT'
 [Service]
 StandardError=null
@@ -373,7 +347,7 @@ UNIT
 }
 
 @test "systemd: the unit's own ExecStartPre= lines still run, the guard's does not" {
-    probe_unit pre "rx:/usr rw:$SD_OUT" "cat /etc/passwd 2>$SD_OUT/pre-main >$SD_OUT/o1; true"
+    sd_oneshot pre "rx:/usr rw:$SD_OUT" "cat /etc/passwd 2>$SD_OUT/pre-main >$SD_OUT/o1; true"
     sd_unit pre.service.d/10-pre.conf <<UNIT
 [Service]
 ExecStartPre=/bin/sh -c 'echo %n >$SD_OUT/pre'
@@ -385,14 +359,4 @@ UNIT
     assert_equal "$(cat "$SD_OUT/pre-main")" "cat: /etc/passwd: Permission denied"
     run sd systemctl show -p ExecStartPre --value pre.service
     refute_output --partial -- "--guard"
-}
-
-@test "systemd: mode:cgroup keeps the ExecStartPre= helper, which refuses it in this build" {
-    probe_unit cg "rx:/usr rw:$SD_OUT mode:cgroup" "echo ran >$SD_OUT/cg"
-    sd_boot
-    run sd systemctl start cg.service
-    assert_failure
-    [[ ! -e $SD_OUT/cg ]] || fail "the service ran"
-    run sd_journal -u cg.service
-    assert_line '/run/systemd/system/cg.service:6: LandlockPolicy=: error: mode:cgroup needs cgroup mode (BPF LSM), which this build does not provide yet (hint: use mode:native or mode:auto; a service never starts less sandboxed than it asked)'
 }

@@ -12,10 +12,12 @@
 #include "launch/ctl_commands.hpp"
 #include "launch/ctl_common.hpp"
 #include "libpolicy/access.hpp"
+#include "libpolicy/mode_choice.hpp"
 #include "native/landlock.hpp"
 #include "systemd/generator.hpp"
 #include "systemd/search_path.hpp"
 #include "systemd/unit_file.hpp"
+#include "systemd/unit_mode.hpp"
 #include "systemd/unit_name.hpp"
 #include "systemd/unit_policy.hpp"
 #include "systemd/unit_settings.hpp"
@@ -24,16 +26,6 @@ namespace llh::ctl {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-const char* mode_name(Mode mode) {
-    switch (mode) {
-        case Mode::automatic: return "auto";
-        case Mode::native: return "native";
-        case Mode::cgroup: return "cgroup";
-        case Mode::both: break;
-    }
-    return "both";
-}
 
 const char* compat_name(Compat compat) { return compat == Compat::hard ? "hard" : "best-effort"; }
 
@@ -238,14 +230,20 @@ int policy_errors(const Diagnostics& diagnostics) {
     return kExitPolicy;
 }
 
-// The mode a unit runs in with this build, as the generator arranges it.
-std::string unit_mode(const std::string& written) {
-    if (written == "cgroup" || written == "both") {
-        return "mode:" + written + ": the ExecStartPre= helper refuses to start the unit (cgroup mode is not in this "
-               "build)";
+// The mode the unit will get and why: choose_mode() on this kernel's (or this user manager's)
+// answer, as the helper decides at start. Sets `refused` when the unit will not start.
+std::string unit_mode(const std::vector<sd::Located>& policy, sd::Scope scope, bool& refused) {
+    const Mode requested = sd::written_mode_value(policy);
+    const auto choice = choose_mode(requested, sd::unit_cgroup_mode_support(scope),
+                                    sd::assignment_label(sd::mode_assignment(policy)));
+    refused = !choice;
+    if (!choice) return "refused: the unit does not start: " + choice.error().what();
+    std::string how;
+    if (choice->cgroup) how = "the ExecStartPre= helper attaches the policy to the unit's cgroup";
+    if (choice->native) {
+        how += std::string(how.empty() ? "" : "; ") + "every ExecStart=/ExecReload= runs through landlock-launch";
     }
-    return "native (" + (written.empty() ? std::string("mode:auto") : "mode:" + written) +
-           "): every ExecStart=/ExecReload= runs through landlock-launch";
+    return choice->report + " (" + how + ")";
 }
 
 }  // namespace
@@ -330,7 +328,8 @@ int explain_unit_command(const ExplainOptions& options) {
         }
         return kExitOk;
     }
-    const std::string mode = unit_mode(written_mode(settings.policy));
+    bool mode_refused = false;
+    const std::string mode = unit_mode(settings.policy, scope, mode_refused);
     unit_json["mode"] = mode;
     if (!options.json) {
         std::string text = "Unit: " + options.unit + " (" + (options.user ? "user" : "system") + " manager)\n";
@@ -359,7 +358,8 @@ int explain_unit_command(const ExplainOptions& options) {
     if (auto rendered = render_dropin(options.unit, files, config); !rendered) diagnostics.append(rendered.error());
     const auto policy = policy_from_assignments(settings.policy, *name, manager, unit_include_loader(), diagnostics);
     if (!policy) return policy_errors(diagnostics);
-    return explain_policy(*policy, options, options.unit, AT_FDCWD, diagnostics, &unit_json);
+    const int status = explain_policy(*policy, options, options.unit, AT_FDCWD, diagnostics, &unit_json);
+    return mode_refused ? kExitPolicy : status;
 }
 
 }  // namespace llh::ctl

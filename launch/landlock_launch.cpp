@@ -6,7 +6,9 @@
 // writes that line): it compiles the unit's LandlockPolicy= assignments, given with their
 // FILE:LINE by --unit-rules, in the service's own mount namespace (ProtectSystem=, BindPaths=
 // apply), and says what it did or why it refused in the unit's journal, whatever StandardError=
-// says. This replaces an ExecStartPre= helper, which would cost a process start of its own.
+// says. This replaces an ExecStartPre= helper, which would cost a process start of its own. For a
+// unit in mode:auto whose generator found cgroup mode unavailable (no helper then), it also says
+// at each start that the service gets native mode only (--cgroup-mode-unavailable REASON).
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "launch/policy_sources.hpp"
+#include "libpolicy/mode_choice.hpp"
 #include "libpolicy/unique_fd.hpp"
 #include "native/landlock.hpp"
 #include "systemd/unit_policy.hpp"
@@ -34,7 +37,8 @@ constexpr int kExitNotFound = 127;
 
 constexpr const char* kUsage =
     "usage: landlock-launch [--policy FILE]... [--policy-fd N] [--rules STRING] [--quiet] [--argv0 NAME] -- CMD [ARGS...]\n"
-    "       landlock-launch --unit UNIT [--user] --unit-rules FILE:LINE KEY=VALUE... [--argv0 NAME] -- CMD [ARGS...]\n";
+    "       landlock-launch --unit UNIT [--user] [--cgroup-mode-unavailable REASON] --unit-rules FILE:LINE KEY=VALUE...\n"
+    "                       [--argv0 NAME] -- CMD [ARGS...]\n";
 
 struct Arguments {
     llh::PolicySources sources;
@@ -43,6 +47,7 @@ struct Arguments {
     std::string unit;                           // --unit: a systemd service's name
     bool user = false;                          // --user: of a user manager
     std::vector<llh::sd::LabeledValue> unit_rules;  // --unit-rules
+    std::string cgroup_mode_unavailable;        // --cgroup-mode-unavailable: why, as the generator saw it
     std::vector<char*> command;                 // argv of CMD, null-terminated
 };
 
@@ -165,6 +170,9 @@ int parse_arguments(int argc, char** argv, Arguments& out) {
         } else if ((matched = value_of(arg, "--argv0", value)) != 0) {
             if (matched < 0) return usage_error("--argv0 needs a NAME");
             out.argv0 = value;
+        } else if ((matched = value_of(arg, "--cgroup-mode-unavailable", value)) != 0) {
+            if (matched < 0 || value.empty()) return usage_error("--cgroup-mode-unavailable needs a REASON");
+            out.cgroup_mode_unavailable = value;
         } else if ((matched = value_of(arg, "--unit", value)) != 0) {
             if (matched < 0) return usage_error("--unit needs a UNIT name");
             out.unit = value;
@@ -180,6 +188,9 @@ int parse_arguments(int argc, char** argv, Arguments& out) {
     }
     if (i >= argc) return usage_error("no command to run");
     const bool other_sources = !out.sources.files.empty() || out.sources.fd || out.sources.rules;
+    if (!out.cgroup_mode_unavailable.empty() && out.unit.empty()) {
+        return usage_error("--cgroup-mode-unavailable goes with --unit");
+    }
     if (!out.unit.empty() || !out.unit_rules.empty()) {
         if (out.unit.empty() || out.unit_rules.empty() || other_sources) {
             return usage_error("--unit and --unit-rules go together, without --policy, --policy-fd or --rules");
@@ -243,6 +254,18 @@ int launch_unit(Arguments& arguments, const std::string& command) {
     if (!policy) {
         journal.log(UnitJournal::error, unit + ": the Landlock policy has errors, so the service does not start");
         return kExitCannotRun;
+    }
+    if (!arguments.cgroup_mode_unavailable.empty()) {
+        // The one decision (mode_choice), on the generator's answer: mode:auto reports the
+        // downgrade; a mode:cgroup/both that only an included file set is refused here.
+        const auto choice = llh::choose_mode(policy->options.mode, {false, arguments.cgroup_mode_unavailable},
+                                             arguments.unit_rules.front().label);
+        if (!choice) {
+            journal.log(UnitJournal::error, choice.error().what());
+            journal.log(UnitJournal::error, unit + ": the Landlock policy cannot be enforced as asked, so the service does not start");
+            return kExitCannotRun;
+        }
+        if (choice->downgraded) journal.log(UnitJournal::warning, unit + ": " + choice->report);
     }
     if (policy->options.mode == llh::Mode::cgroup) {
         // The generator leaves mode:cgroup command lines alone; a hand-written line is refused.

@@ -34,11 +34,11 @@ std::string base_name(const std::string& path) { return path.substr(path.rfind('
 std::string user_flag(const GeneratorConfig& config) { return config.scope == Scope::user ? " --user" : ""; }
 
 // "!": the helper runs in the service's mount namespace (ProtectSystem=, BindPaths= apply, so it
-// checks the paths the service will see) but as root, to write the policy file. A user manager
-// runs everything as its user; the prefix would only draw a warning there.
+// resolves the paths the service will see) but as root, to attach the policy to the unit's
+// cgroup. A user manager runs everything as its user; the prefix would only draw a warning there.
 std::string helper_prefix(const GeneratorConfig& config) { return config.scope == Scope::system ? "!" : ""; }
 
-// The helper for mode:cgroup and mode:both, with the unit's files (known here, so the helper
+// The helper for cgroup mode, with the unit's files (known here, so the helper
 // need not ask the service manager for them).
 std::string helper_line(const GeneratorConfig& config, const std::vector<UnitFile>& files) {
     std::string line = "ExecStartPre=" + helper_prefix(config) + quote_word(config.helper) + user_flag(config) + " %n";
@@ -60,10 +60,12 @@ bool is_guard_line(const std::string& value) {
 
 // landlock-launch's options for a unit: its name, and every assignment with where it was made.
 // The values keep their %specifiers, which systemd expands as in any command line of the unit.
+// `unavailable`: why cgroup mode is not available (mode:auto without the helper), "" otherwise.
 std::string launcher_options(const std::vector<Located>& policy, const GeneratorConfig& config,
-                             bool expands_variables) {
+                             const std::string& unavailable, bool expands_variables) {
     std::string out = "--unit %n";
     out += user_flag(config);
+    if (!unavailable.empty()) out += " --cgroup-mode-unavailable " + quote_word(unavailable, expands_variables);
     for (const Located& assignment : policy) {
         out += " --unit-rules " + quote_word(assignment.where(), expands_variables) + " " +
                quote_keeping_specifiers(assignment.key + "=" + assignment.value, expands_variables);
@@ -105,20 +107,30 @@ tl::expected<std::string, Diagnostics> render_dropin(const std::string& unit, co
     for (const Located& assignment : settings.policy) {
         text += "#   " + comment_safe(assignment.where()) + " (" + assignment.key + "=)\n";
     }
-    const std::string mode = written_mode(settings.policy);
-    const bool with_helper = mode == "cgroup" || mode == "both";
-    const bool native = mode != "cgroup";
-    text += "[Service]\n";
-    // The guard (service.d/landlock-guard.conf) is for units this generator has not seen: reset
-    // the list and write the unit's own lines again, without it.
-    text += "ExecStartPre=\n";
-    if (with_helper) {
-        text += helper_line(config, files);
-        if (settings.restricts_run && config.scope == Scope::system) {
-            // The helper writes the compiled policy here from inside the service's namespace.
-            text += std::string("ReadWritePaths=-") + kSystemPolicyDirectory + "\n";
+    const Mode mode = written_mode_value(settings.policy);
+    bool with_helper = mode == Mode::cgroup || mode == Mode::both;
+    std::string unavailable;  // mode:auto without cgroup mode: why
+    if (mode == Mode::automatic) {
+        const CgroupModeSupport support =
+            config.cgroup_support ? config.cgroup_support() : CgroupModeSupport{false, "not probed"};
+        with_helper = support.available;
+        if (support.available) {
+            text += "# mode:auto: cgroup mode is available: the helper attaches the policy to the unit's cgroup too.\n";
+        } else {
+            unavailable = comment_safe(support.reason.empty() ? std::string("no reason given") : support.reason);
+            const auto choice = choose_mode(Mode::automatic, CgroupModeSupport{false, unavailable}, {});
+            text += "# " + choice->report + "\n";
+            text += "# It was not at daemon-reload, so no ExecStartPre= helper runs; landlock-launch says so in the\n"
+                    "# unit's journal at each start.\n";
         }
     }
+    const bool native = mode != Mode::cgroup;
+    text += "[Service]\n";
+    // The guard (service.d/landlock-guard.conf) is for units this generator has not seen: reset
+    // the list and write the unit's own lines again, without it. The helper comes first, so
+    // that the unit's own ExecStartPre= processes already run in a cgroup that holds the policy.
+    text += "ExecStartPre=\n";
+    if (with_helper) text += helper_line(config, files);
     for (const Located& line : settings.exec_start_pre) {
         if (!is_guard_line(line.value)) text += "ExecStartPre=" + line.value + "\n";
     }
@@ -128,7 +140,7 @@ tl::expected<std::string, Diagnostics> render_dropin(const std::string& unit, co
         return text;
     }
     const LaunchWords launch{config.launcher, [&](bool expands_variables) {
-                                 return launcher_options(settings.policy, config, expands_variables);
+                                 return launcher_options(settings.policy, config, unavailable, expands_variables);
                              }};
     const auto rewrite = [&](const char* key, const std::vector<Located>& lines) {
         if (lines.empty()) return;
@@ -144,6 +156,12 @@ tl::expected<std::string, Diagnostics> render_dropin(const std::string& unit, co
     };
     rewrite("ExecStart", settings.exec_start);
     rewrite("ExecReload", settings.exec_reload);
+    // In allow-list mode these lines add to the list; in deny-list mode they take the calls out
+    // of it: either way the launcher may run and restrict itself, and nothing else changes.
+    if (!settings.no_exec_paths.empty()) text += "ExecPaths=" + quote_word(config.launcher) + "\n";
+    if (!settings.system_call_filter.empty()) {
+        text += "SystemCallFilter=landlock_create_ruleset landlock_add_rule landlock_restrict_self\n";
+    }
     if (problems.has_errors()) return tl::unexpected(std::move(problems));
     return text;
 }

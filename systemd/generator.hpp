@@ -4,10 +4,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "libpolicy/diagnostics.hpp"
+#include "libpolicy/mode_choice.hpp"
 #include "libpolicy/result.hpp"
 #include "systemd/search_path.hpp"
 #include "systemd/unit_file.hpp"
@@ -16,21 +18,19 @@
 
 namespace llh::sd {
 
-// Where the helper (mode:cgroup and mode:both) writes the compiled policy, in systemd's words:
-// %t is /run for the system manager and $XDG_RUNTIME_DIR for a user manager.
-inline constexpr const char* kPolicyFileSpecifier = "%t/landlock-hooks/units/%n.json";
-inline constexpr const char* kSystemPolicyDirectory = "/run/landlock-hooks/units";
-
 struct GeneratorConfig {
     Scope scope = Scope::system;
     std::string launcher;  // absolute path of landlock-launch
     std::string helper;    // absolute path of landlock-systemd-helper
+    // Is cgroup mode available to this manager's services? Asked only for a unit in mode:auto,
+    // and at most once per run by the caller's choice (the probe is a trial load). Unset: no.
+    std::function<CgroupModeSupport()> cgroup_support;
 };
 
 // The drop-in for one unit (`files`: the fragment, then the drop-ins, in systemd's order), or
 // the problems, at the admin's lines, that keep it from being sandboxed.
 //
-// Native mode (mode:native, mode:auto in this build) adds no ExecStartPre= process: every
+// Native mode (mode:native, and mode:auto) adds no ExecStartPre= process of its own: every
 // ExecStart=/ExecReload= line runs through landlock-launch, which gets the LandlockPolicy=
 // assignments with their FILE:LINE on its command line (systemd expands their specifiers),
 // compiles and checks them in the service's own mount namespace, logs to the unit's journal and
@@ -39,9 +39,17 @@ struct GeneratorConfig {
 // bench/systemd-bench.sh). The drop-in also resets ExecStartPre= and writes the unit's own lines
 // again, so that the guard (service.d/landlock-guard.conf, for units this generator has not
 // seen) does not run for it.
-// mode:cgroup and mode:both keep the ExecStartPre= helper: it is where cgroup mode attaches the
-// policy to the unit's cgroup, before any process of the unit runs. It gets the unit's files on
-// its command line, so that it need not ask the service manager over D-Bus.
+// Cgroup mode needs the ExecStartPre= helper: it attaches the policy to the unit's cgroup, so it
+// comes FIRST, before the unit's own ExecStartPre= lines, and every later process of the unit is
+// held. It gets the unit's files on its command line, so that it need not ask the service
+// manager over D-Bus, and decides at start with choose_mode() (refusing mode:cgroup/both where
+// cgroup mode is not available). So:
+//   mode:native          launcher only
+//   mode:auto            launcher, and the helper when `cgroup_support` says available; else no
+//                        helper (the fast start stays) and the launcher reports the downgrade
+//                        (--cgroup-mode-unavailable REASON) in the unit's journal at each start
+//   mode:both            helper and launcher
+//   mode:cgroup          helper only; the command lines stay as they are
 tl::expected<std::string, Diagnostics> render_dropin(const std::string& unit, const std::vector<UnitFile>& files,
                                                      const GeneratorConfig& config);
 

@@ -4,11 +4,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "systemd/generator.hpp"
 #include "systemd/search_path.hpp"
+#include "systemd/unit_mode.hpp"
 
 #ifndef LLH_LAUNCH_INSTALL_PATH
 #define LLH_LAUNCH_INSTALL_PATH "/usr/bin/landlock-launch"
@@ -52,6 +54,13 @@ int main(int argc, char** argv) {
         config.scope = detect_scope(normal_dir);
         config.launcher = path_setting("LANDLOCK_LAUNCH_PATH", LLH_LAUNCH_INSTALL_PATH);
         config.helper = path_setting("LANDLOCK_SYSTEMD_HELPER_PATH", LLH_HELPER_INSTALL_PATH);
+        // Asked once, and only when a unit is in mode:auto: the first probe of a boot is a trial
+        // load (tens of ms), later ones read its cached answer.
+        std::optional<llh::CgroupModeSupport> support;
+        config.cgroup_support = [&support, scope = config.scope] {
+            if (!support) support = unit_cgroup_mode_support(scope);
+            return *support;
+        };
 
         // Generator output directories are written by other generators while we run, and the
         // transient ones by the manager: neither is ours to read.

@@ -1,10 +1,12 @@
-// landlock-systemd-helper: the ExecStartPre= of units in mode:cgroup and mode:both (native mode
-// needs none: landlock-launch checks the policy itself), the guard of the services the generator
-// has not seen, and the refusal the generator writes. Thin: parse arguments, call the library,
-// log the outcome.
+// landlock-systemd-helper: the first ExecStartPre= of units in cgroup mode (mode:cgroup, mode:both,
+// and mode:auto where cgroup mode was available at daemon-reload; native mode needs none:
+// landlock-launch checks the policy itself), the guard of the services the generator has not
+// seen, and the refusal the generator writes. Thin: parse arguments, call the library, log the
+// outcome.
 //   landlock-systemd-helper [--user] UNIT [FILE...]   compile UNIT's policy (FILEs: the fragment
 //                                                     and drop-ins the generator read; else asked
-//                                                     of the service manager)
+//                                                     of the service manager), choose the mode,
+//                                                     attach the policy to UNIT's cgroup
 //   landlock-systemd-helper [--user] --guard UNIT     refuse UNIT if it sets LandlockPolicy= but
 //                                                     the generator's drop-in is not loaded
 //   landlock-systemd-helper [--user] --refuse UNIT [--reason TEXT]...
@@ -15,12 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "libpolicy/policy_document.hpp"
 #include "native/landlock.hpp"
 #include "systemd/generator.hpp"
 #include "systemd/journal_log.hpp"
 #include "systemd/search_path.hpp"
+#include "systemd/unit_cgroup.hpp"
 #include "systemd/unit_check.hpp"
+#include "systemd/unit_mode.hpp"
+#include "systemd/unit_policy.hpp"
 
 #ifndef LLH_LAUNCH_INSTALL_PATH
 #define LLH_LAUNCH_INSTALL_PATH "/usr/bin/landlock-launch"
@@ -125,14 +129,30 @@ int prepare(const Arguments& args, const UnitLog& log, const UnitName& name) {
         log.error(args.unit + ": the Landlock policy has errors, so the service does not start");
         return kExitRefused;
     }
-    auto written = write_compiled_policy(manager.runtime_dir, args.unit, serialize_policy(*judgement.policy));
-    if (!written) {
-        log.error(args.unit + ": error: " + written.error().what());
+    // The one decision (libpolicy/mode_choice), taken now: the kernel's answer at start counts,
+    // not the one the generator saw at daemon-reload.
+    const Policy& policy = *judgement.policy;
+    auto choice = choose_mode(policy.options.mode, unit_cgroup_mode_support(args.scope),
+                              assignment_label(mode_assignment(unit->settings.policy)));
+    if (!choice) {
+        log.error(choice.error().what());
+        log.error(args.unit + ": the Landlock policy cannot be enforced as asked, so the service does not start");
         return kExitRefused;
     }
-    log.info(args.unit + ": Landlock policy from " + policy_keys(*unit) + ": " + judgement.compat.summary() + "; " +
-             std::to_string(judgement.policy->paths.size()) + " path rules, " +
-             std::to_string(judgement.policy->ports.size()) + " port rules, written to " + *written);
+    log.log(choice->downgraded ? Priority::warning : Priority::info, args.unit + ": " + choice->report);
+    if (choice->cgroup) {
+        std::string cgroup_dir;
+        auto attached = attach_to_own_cgroup(args.unit, policy, cgroup_dir);
+        if (!attached) {
+            log.error(args.unit + ": error: " + attached.error().what());
+            log.error(args.unit + ": the Landlock policy cannot be attached to the unit's cgroup, so the service does "
+                                  "not start");
+            return kExitRefused;
+        }
+        for (const std::string& warning : attached->warnings) log.warning(args.unit + ": warning: " + warning);
+        log.info(args.unit + ": Landlock policy from " + policy_keys(*unit) + ": " + describe_attach(cgroup_dir, *attached));
+    }
+    // Native mode: landlock-launch, in each command line, says what it enforced.
     return kExitOk;
 }
 

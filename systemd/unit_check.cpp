@@ -1,7 +1,6 @@
 #include "systemd/unit_check.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,11 +47,6 @@ void explain_refusal(const std::vector<Located>& lines, const char* key, Diagnos
         auto routed = route_through_launcher(line.value, LaunchWords{"landlock-launch", {}});
         if (!routed) out.error(line.where() + ": " + key + "=" + line.value, routed.error().message, routed.error().hint);
     }
-}
-
-Result<void> make_directory(const std::string& path) {
-    if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return {};
-    return fail_errno(errno, "cannot create " + path);
 }
 
 }  // namespace
@@ -112,13 +106,7 @@ Judgement judge_policy(const LoadedUnit& unit, const ManagerContext& manager, in
     auto policy = policy_from_assignments(unit.settings.policy, unit.name, manager, unit_include_loader(), diagnostics);
     if (!policy) return judgement;
 
-    const std::string where = unit.settings.policy.front().where() + ": " + unit.settings.policy.front().key + "=";
-    if (policy->options.mode == Mode::cgroup || policy->options.mode == Mode::both) {
-        diagnostics.error(where, std::string("mode:") + (policy->options.mode == Mode::cgroup ? "cgroup" : "both") +
-                                     " needs cgroup mode (BPF LSM), which this build does not provide yet",
-                          "use mode:native or mode:auto; a service never starts less sandboxed than it asked");
-        return judgement;
-    }
+    const std::string where = assignment_label(unit.settings.policy.front());
     const bool hard = policy->options.compat == Compat::hard;
     auto compat = apply_compat(*policy, kernel_abi);
     if (!compat) {
@@ -151,37 +139,6 @@ Judgement judge_policy(const LoadedUnit& unit, const ManagerContext& manager, in
     judgement.compat = compat->report;
     if (!diagnostics.has_errors()) judgement.policy = std::move(policy);
     return judgement;
-}
-
-Result<std::string> write_compiled_policy(const std::string& runtime_dir, const std::string& unit, const std::string& text) {
-    std::string directory = runtime_dir + "/landlock-hooks";
-    if (auto made = make_directory(directory); !made) return tl::unexpected(std::move(made.error()));
-    directory += "/units";
-    if (auto made = make_directory(directory); !made) return tl::unexpected(std::move(made.error()));
-    const std::string path = directory + "/" + unit + ".json";
-    const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-    {
-        UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
-        if (!fd.valid()) return fail_errno(errno, "cannot create " + temporary);
-        std::size_t done = 0;
-        while (done < text.size()) {
-            const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                const int error = errno;
-                ::unlink(temporary.c_str());
-                return fail_errno(error, "cannot write " + temporary);
-            }
-            done += static_cast<std::size_t>(n);
-        }
-        ::fchmod(fd.get(), 0644);  // whatever the umask: the service's own user reads it
-    }
-    if (::rename(temporary.c_str(), path.c_str()) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        return fail_errno(error, "cannot replace " + path);
-    }
-    return path;
 }
 
 }  // namespace llh::sd

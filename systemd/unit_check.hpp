@@ -48,8 +48,4 @@ struct Judgement {
 // origin, under best-effort a warning. `policy` is empty when any error was reported.
 Judgement judge_policy(const LoadedUnit& unit, const ManagerContext& manager, int kernel_abi, Diagnostics& diagnostics);
 
-// Writes the compiled policy where the launcher reads it (RUNTIME/landlock-hooks/units/UNIT.json),
-// atomically (a rename), readable by the service's user, owned by us.
-Result<std::string> write_compiled_policy(const std::string& runtime_dir, const std::string& unit, const std::string& text);
-
 }  // namespace llh::sd

@@ -143,20 +143,45 @@ std::optional<Policy> policy_from_assignments(const std::vector<Located>& assign
     return policy_from_labeled(values, load, diagnostics);
 }
 
+namespace {
+
+// The value of the assignment's first mode: item, if it has one.
+std::optional<std::string> mode_item(const Located& assignment) {
+    std::size_t i = 0;
+    const std::string& text = assignment.value;
+    while (i < text.size()) {
+        while (i < text.size() && is_space(text[i])) ++i;
+        const std::size_t start = i;
+        while (i < text.size() && !is_space(text[i])) ++i;
+        const std::string_view item = std::string_view(text).substr(start, i - start);
+        if (item.substr(0, 5) == "mode:") return std::string(item.substr(5));
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::string written_mode(const std::vector<Located>& assignments) {
     std::string mode;
     for (const Located& assignment : assignments) {
-        std::size_t i = 0;
-        const std::string& text = assignment.value;
-        while (i < text.size()) {
-            while (i < text.size() && is_space(text[i])) ++i;
-            const std::size_t start = i;
-            while (i < text.size() && !is_space(text[i])) ++i;
-            const std::string_view item = std::string_view(text).substr(start, i - start);
-            if (item.substr(0, 5) == "mode:") mode = std::string(item.substr(5));
-        }
+        if (auto value = mode_item(assignment)) mode = *value;
     }
     return mode;
+}
+
+Mode written_mode_value(const std::vector<Located>& assignments) {
+    const std::string mode = written_mode(assignments);
+    if (mode == "native") return Mode::native;
+    if (mode == "cgroup") return Mode::cgroup;
+    if (mode == "both") return Mode::both;
+    return Mode::automatic;
+}
+
+const Located& mode_assignment(const std::vector<Located>& assignments) {
+    for (const Located& assignment : assignments) {
+        if (mode_item(assignment)) return assignment;
+    }
+    return assignments.front();
 }
 
 }  // namespace llh::sd

@@ -47,4 +47,13 @@ std::optional<Policy> policy_from_assignments(const std::vector<Located>& assign
 // must decide on the command lines before any policy file is read.
 std::string written_mode(const std::vector<Located>& assignments);
 
+// written_mode() as the parser reads it: "" is mode:auto, the default. An unknown name is also
+// taken as mode:auto here; compiling the policy refuses it at its item.
+Mode written_mode_value(const std::vector<Located>& assignments);
+
+// The assignment whose mode: item sets the unit's mode (the first, as the parser keeps the first),
+// or the first assignment when none does (mode:auto by default): where a mode refusal points.
+// `assignments` must not be empty.
+const Located& mode_assignment(const std::vector<Located>& assignments);
+
 }  // namespace llh::sd

@@ -13,16 +13,6 @@ void add(std::vector<Located>& list, const std::string& file, const Assignment& 
     list.push_back(Located{file, assignment.line, assignment.key, assignment.value});
 }
 
-// Conservative: any of these might hide or freeze /run, and the cost of saying so needlessly is
-// one ReadWritePaths= line for a service that has a mount namespace anyway.
-bool may_restrict_run(const Assignment& assignment) {
-    const std::string& key = assignment.key;
-    const std::string& value = assignment.value;
-    if (key == "ProtectSystem") return value == "strict";
-    if (key == "DynamicUser") return value == "yes" || value == "true" || value == "on" || value == "1";
-    return (key == "ReadOnlyPaths" || key == "InaccessiblePaths" || key == "TemporaryFileSystem") && !value.empty();
-}
-
 // Where a drop-in sorts against the generator's: drop-ins live in "NAME.d/" directories and
 // systemd orders them by file name across all of them.
 int order_against_generator(const std::string& path) {
@@ -42,6 +32,10 @@ UnitSettings merge_settings(const std::vector<UnitFile>& files) {
             if (assignment.section != "Service") continue;
             if (assignment.key == "LandlockPolicy" || assignment.key == "X-LandlockPolicy") {
                 add(settings.policy, file.path, assignment);
+            } else if (assignment.key == "NoExecPaths") {
+                add(settings.no_exec_paths, file.path, assignment);
+            } else if (assignment.key == "SystemCallFilter") {
+                add(settings.system_call_filter, file.path, assignment);
             } else if (assignment.key == "ExecStartPre") {
                 if (order < 0) add(settings.exec_start_pre, file.path, assignment);
             } else if (assignment.key == "ExecStart" || assignment.key == "ExecReload") {
@@ -49,8 +43,6 @@ UnitSettings merge_settings(const std::vector<UnitFile>& files) {
                 if (order > 0 && !assignment.value.empty()) {
                     settings.late_commands.push_back(Located{file.path, assignment.line, assignment.key, assignment.value});
                 }
-            } else if (may_restrict_run(assignment)) {
-                settings.restricts_run = true;
             }
         }
     }

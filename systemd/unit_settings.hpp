@@ -35,10 +35,11 @@ struct UnitSettings {
     // ExecStart=/ExecReload= lines of drop-ins that sort after the generator's: systemd would
     // append them to the routed lines, outside the launcher.
     std::vector<Located> late_commands;
-    // A setting that can make /run read-only for the service (ProtectSystem=strict, DynamicUser=,
-    // ReadOnlyPaths=, InaccessiblePaths=, TemporaryFileSystem=): the helper, which runs in the
-    // service's mount namespace, then needs the policy directory made writable for it.
-    bool restricts_run = false;
+    // Hardening the launcher has to get through: NoExecPaths= keeps it from running unless
+    // ExecPaths= names it, and a SystemCallFilter= allow-list (systemd 252's @system-service)
+    // lacks Landlock's three system calls. Values in force, lists as systemd merges them.
+    std::vector<Located> no_exec_paths;
+    std::vector<Located> system_call_filter;
     bool sets_policy() const { return !policy.empty(); }
 };
 

@@ -11,6 +11,7 @@
 
 #include "systemd/generator.hpp"
 #include "systemd/unit_file.hpp"
+#include "systemd/unit_mode.hpp"
 
 #ifndef LLH_SYSTEMD_DATA_DIR
 #error "LLH_SYSTEMD_DATA_DIR must name tests/data/systemd"
@@ -50,41 +51,68 @@ protected:
     fs::path out_;
 };
 
-GeneratorConfig test_config(Scope scope) {
-    return GeneratorConfig{scope, "/usr/bin/landlock-launch", "/usr/libexec/landlock-hooks/landlock-systemd-helper"};
+// The generator's answer about cgroup mode is injected: the golden files hold this reason
+// (systemd-generator.bats puts the host's real one in its place before comparing).
+constexpr const char* kTestReason = "the test says no";
+
+GeneratorConfig test_config(Scope scope, CgroupModeSupport support = {false, kTestReason}) {
+    return GeneratorConfig{scope, "/usr/bin/landlock-launch", "/usr/libexec/landlock-hooks/landlock-systemd-helper",
+                           [support] { return support; }};
 }
 
-TEST_F(GeneratorGolden, RealWorldUnitsGiveTheGoldenDropins) {
+// For the modes whose drop-in does not depend on the kernel: asking would be a wasted probe.
+GeneratorConfig config_that_must_not_ask() {
+    GeneratorConfig config = test_config(Scope::system);
+    config.cgroup_support = [] {
+        ADD_FAILURE() << "the generator asked about cgroup mode";
+        return CgroupModeSupport{};
+    };
+    return config;
+}
+
+// One golden directory per answer about cgroup mode: `system` where it is not available (this
+// host), `system-with-cgroup-mode` where it is (mode:auto gets the helper too).
+void expect_golden(const fs::path& out, const std::string& golden_dir, CgroupModeSupport support) {
     const UnitIndex index(SearchPath{{(kData / "units").string()}});
-    const GeneratorReport report = run_generator(index, test_config(Scope::system), out_.string());
+    const GeneratorReport report = run_generator(index, test_config(Scope::system, support), out.string());
     EXPECT_TRUE(report.errors.empty()) << report.errors.front();
 
     std::vector<std::string> written;
-    for (const auto& entry : fs::recursive_directory_iterator(out_)) {
-        if (entry.is_regular_file()) written.push_back(fs::relative(entry.path(), out_).string());
+    for (const auto& entry : fs::recursive_directory_iterator(out)) {
+        if (entry.is_regular_file()) written.push_back(fs::relative(entry.path(), out).string());
     }
     std::sort(written.begin(), written.end());
+    const fs::path goldens = kData / "golden" / golden_dir;
+    const bool update = std::getenv("LLH_UPDATE_GOLDEN") != nullptr;
+    if (update) fs::create_directories(goldens);
     std::vector<std::string> expected;
-    for (const auto& entry : fs::directory_iterator(kData / "golden" / "system")) {
-        expected.push_back(entry.path().filename().string().substr(0, entry.path().filename().string().size() - 5) +
-                           ".d/zz-landlock.conf");
+    for (const auto& entry : fs::directory_iterator(goldens)) {
+        const std::string name = entry.path().filename().string();
+        expected.push_back(name.substr(0, name.size() - 5) + ".d/zz-landlock.conf");
     }
     std::sort(expected.begin(), expected.end());
-    const bool update = std::getenv("LLH_UPDATE_GOLDEN") != nullptr;
     if (!update) {
         EXPECT_EQ(expected, written);
     }
 
     for (const std::string& file : written) {
         const std::string unit = file.substr(0, file.find(".d/"));
-        const fs::path golden = kData / "golden" / "system" / (unit + ".conf");
-        const std::string actual = portable(read(out_ / file));
+        const fs::path golden = goldens / (unit + ".conf");
+        const std::string actual = portable(read(out / file));
         if (update) {
             std::ofstream(golden) << actual;
             continue;
         }
-        EXPECT_EQ(read(golden), actual) << "for " << unit;
+        EXPECT_EQ(read(golden), actual) << "for " << unit << " in " << golden_dir;
     }
+}
+
+TEST_F(GeneratorGolden, RealWorldUnitsGiveTheGoldenDropins) {
+    expect_golden(out_, "system", {false, kTestReason});
+}
+
+TEST_F(GeneratorGolden, RealWorldUnitsWithCgroupModeAvailable) {
+    expect_golden(out_, "system-with-cgroup-mode", {true, ""});
 }
 
 TEST_F(GeneratorGolden, UnitsWithoutAPolicyAreNeverTouched) {
@@ -97,9 +125,15 @@ TEST_F(GeneratorGolden, UnitsWithoutAPolicyAreNeverTouched) {
 
 TEST_F(GeneratorGolden, UserScopePassesUserToTheLauncher) {
     const UnitIndex index(SearchPath{{(kData / "units").string()}});
-    (void)run_generator(index, test_config(Scope::user), out_.string());
+    // A user manager's services never get cgroup mode, whatever the kernel offers: no probe.
+    GeneratorConfig config = test_config(Scope::user);
+    config.cgroup_support = [] { return unit_cgroup_mode_support(Scope::user); };
+    (void)run_generator(index, config, out_.string());
     const std::string text = read(out_ / "dbus.service.d" / "zz-landlock.conf");
-    EXPECT_NE(std::string::npos, text.find("ExecStart=/usr/bin/landlock-launch --unit %n --user --unit-rules ")) << text;
+    EXPECT_NE(std::string::npos,
+              text.find("ExecStart=/usr/bin/landlock-launch --unit %n --user --cgroup-mode-unavailable \"cgroup mode "
+                        "needs root, and this is a service of a user manager (systemctl --user)\" --unit-rules "))
+        << text;
 }
 
 UnitFile parse(const std::string& path, const std::string& text) {
@@ -110,12 +144,13 @@ UnitFile parse(const std::string& path, const std::string& text) {
 
 TEST(GeneratorRender, NativeModeResetsExecStartPreAndLeavesOnlyTheGuardOut) {
     const std::vector<UnitFile> files{
-        parse("/u/web.service", "[Service]\nExecStartPre=/bin/prepare %i\nExecStart=/bin/web\nLandlockPolicy=rx:/usr\n"),
+        parse("/u/web.service",
+              "[Service]\nExecStartPre=/bin/prepare %i\nExecStart=/bin/web\nLandlockPolicy=rx:/usr mode:native\n"),
         parse("/usr/lib/systemd/system/service.d/landlock-guard.conf",
               "[Service]\nExecStartPre=!/usr/libexec/landlock-hooks/landlock-systemd-helper --guard %n\n"),
         parse("/u/web.service.d/zzz-more.conf", "[Service]\nExecStartPre=/bin/later\n"),
     };
-    auto rendered = render_dropin("web.service", files, test_config(Scope::system));
+    auto rendered = render_dropin("web.service", files, config_that_must_not_ask());
     ASSERT_TRUE(rendered) << rendered.error().format();
     EXPECT_EQ("# Written by landlock-systemd-generator for web.service; do not edit: it is rewritten at every "
               "daemon-reload.\n"
@@ -125,21 +160,83 @@ TEST(GeneratorRender, NativeModeResetsExecStartPreAndLeavesOnlyTheGuardOut) {
               "ExecStartPre=\n"
               "ExecStartPre=/bin/prepare %i\n"
               "ExecStart=\n"
-              "ExecStart=/usr/bin/landlock-launch --unit %n --unit-rules /u/web.service:4 \"LandlockPolicy=rx:/usr\" -- "
-              "/bin/web\n",
+              "ExecStart=/usr/bin/landlock-launch --unit %n --unit-rules /u/web.service:4 \"LandlockPolicy=rx:/usr "
+              "mode:native\" -- /bin/web\n",
               *rendered);
+}
+
+// mode:auto where cgroup mode is not available: the fast path (no helper process), and the
+// launcher is told why, to say it in the unit's journal at each start.
+TEST(GeneratorRender, AutoModeWithoutCgroupModeHasNoHelperAndTellsTheLauncherWhy) {
+    const std::vector<UnitFile> files{
+        parse("/u/web.service", "[Service]\nExecStartPre=/bin/prepare\nExecStart=/bin/web\nLandlockPolicy=rx:/usr\n"),
+    };
+    int asked = 0;
+    GeneratorConfig config = test_config(Scope::system);
+    config.cgroup_support = [&asked] {
+        ++asked;
+        return CgroupModeSupport{false, "no bpf in lsm= (100%)"};
+    };
+    auto rendered = render_dropin("web.service", files, config);
+    ASSERT_TRUE(rendered) << rendered.error().format();
+    EXPECT_EQ(1, asked);
+    EXPECT_EQ("# Written by landlock-systemd-generator for web.service; do not edit: it is rewritten at every "
+              "daemon-reload.\n"
+              "# LandlockPolicy= is set at:\n"
+              "#   /u/web.service:4 (LandlockPolicy=)\n"
+              "# mode:auto: native mode only: cgroup mode is not available: no bpf in lsm= (100%)\n"
+              "# It was not at daemon-reload, so no ExecStartPre= helper runs; landlock-launch says so in the\n"
+              "# unit's journal at each start.\n"
+              "[Service]\n"
+              "ExecStartPre=\n"
+              "ExecStartPre=/bin/prepare\n"
+              "ExecStart=\n"
+              "ExecStart=/usr/bin/landlock-launch --unit %n --cgroup-mode-unavailable \"no bpf in lsm= (100%%)\" "
+              "--unit-rules /u/web.service:4 \"LandlockPolicy=rx:/usr\" -- /bin/web\n",
+              *rendered);
+}
+
+// mode:auto where cgroup mode is available, and mode:both: the helper attaches, FIRST of the
+// ExecStartPre= lines (the unit's own run held already), and the command lines still run
+// through the launcher (two layers).
+TEST(GeneratorRender, AutoModeWithCgroupModeAndBothModePutTheHelperFirst) {
+    const std::string helper =
+        "ExecStartPre=\nExecStartPre=!/usr/libexec/landlock-hooks/landlock-systemd-helper %n /u/web.service\n"
+        "ExecStartPre=/bin/prepare\nExecStart=\nExecStart=/usr/bin/landlock-launch --unit %n --unit-rules "
+        "/u/web.service:4 ";
+    const std::vector<UnitFile> automatic{
+        parse("/u/web.service", "[Service]\nExecStartPre=/bin/prepare\nExecStart=/bin/web\nLandlockPolicy=rx:/usr\n"),
+    };
+    auto rendered = render_dropin("web.service", automatic, test_config(Scope::system, {true, ""}));
+    ASSERT_TRUE(rendered) << rendered.error().format();
+    EXPECT_NE(std::string::npos,
+              rendered->find("# mode:auto: cgroup mode is available: the helper attaches the policy to the unit's "
+                             "cgroup too.\n[Service]\n" + helper + "\"LandlockPolicy=rx:/usr\" -- /bin/web\n"))
+        << *rendered;
+
+    const std::vector<UnitFile> both{
+        parse("/u/web.service",
+              "[Service]\nExecStartPre=/bin/prepare\nExecStart=/bin/web\nLandlockPolicy=rx:/usr mode:both\n"),
+    };
+    rendered = render_dropin("web.service", both, config_that_must_not_ask());
+    ASSERT_TRUE(rendered) << rendered.error().format();
+    EXPECT_NE(std::string::npos,
+              rendered->find("[Service]\n" + helper + "\"LandlockPolicy=rx:/usr mode:both\" -- /bin/web\n"))
+        << *rendered;
+    EXPECT_EQ(std::string::npos, rendered->find("cgroup-mode-unavailable")) << *rendered;
 }
 
 TEST(GeneratorRender, CgroupModeKeepsTheHelperWithTheUnitsFiles) {
     const std::vector<UnitFile> files{
         parse("/u/web.service", "[Service]\nExecStart=/bin/web\nLandlockPolicy=rx:/usr mode:cgroup\n"),
-        parse("/u/web.service.d/10-more.conf", "[Service]\nLandlockPolicy=ro:/etc\n"),
+        parse("/u/web.service.d/10-more.conf", "[Service]\nLandlockPolicy=ro:/etc\nExecStartPre=/bin/own\n"),
     };
-    auto rendered = render_dropin("web.service", files, test_config(Scope::system));
+    // The helper decides at start (and refuses where cgroup mode is not available).
+    auto rendered = render_dropin("web.service", files, config_that_must_not_ask());
     ASSERT_TRUE(rendered) << rendered.error().format();
     EXPECT_NE(std::string::npos,
               rendered->find("ExecStartPre=\nExecStartPre=!/usr/libexec/landlock-hooks/landlock-systemd-helper %n "
-                             "/u/web.service /u/web.service.d/10-more.conf\n"))
+                             "/u/web.service /u/web.service.d/10-more.conf\nExecStartPre=/bin/own\n"))
         << *rendered;
     EXPECT_EQ(std::string::npos, rendered->find("ExecStart=")) << *rendered;
 }

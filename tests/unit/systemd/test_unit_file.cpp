@@ -95,11 +95,5 @@ TEST(UnitSettings, ListsAccumulateAcrossFilesAndResetOnEmpty) {
     EXPECT_FALSE(settings.sets_policy());  // X-LandlockPolicy= and LandlockPolicy= share one list
 }
 
-TEST(UnitSettings, SandboxingThatCanFreezeRunIsNoticed) {
-    EXPECT_TRUE(merge_settings({parse("[Service]\nProtectSystem=strict\n")}).restricts_run);
-    EXPECT_TRUE(merge_settings({parse("[Service]\nDynamicUser=yes\n")}).restricts_run);
-    EXPECT_FALSE(merge_settings({parse("[Service]\nProtectSystem=full\n")}).restricts_run);
-}
-
 }  // namespace
 }  // namespace llh::sd

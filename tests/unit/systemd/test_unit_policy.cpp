@@ -74,5 +74,14 @@ TEST(UnitPolicy, WrittenModeIsTheLastOneGiven) {
     EXPECT_EQ("cgroup", written_mode({at("f", 1, "mode:native rx:/usr"), at("f", 2, "mode:cgroup")}));
 }
 
+TEST(UnitPolicy, TheModeAndTheAssignmentThatSetIt) {
+    EXPECT_EQ(Mode::automatic, written_mode_value({at("f", 1, "rx:/usr")}));
+    EXPECT_EQ(Mode::both, written_mode_value({at("f", 1, "rx:/usr"), at("f", 2, "mode:both")}));
+    EXPECT_EQ(Mode::automatic, written_mode_value({at("f", 1, "mode:sideways")}));  // the parser refuses it
+    // A mode refusal names the assignment that set mode:, else the first (mode:auto by default).
+    EXPECT_EQ("g:7", mode_assignment({at("f", 1, "rx:/usr"), at("g", 7, "ro:/etc mode:cgroup")}).where());
+    EXPECT_EQ("f:1", mode_assignment({at("f", 1, "rx:/usr"), at("g", 7, "ro:/etc")}).where());
+}
+
 }  // namespace
 }  // namespace llh::sd
