@@ -6,6 +6,7 @@
 
 #include "launch/ctl_cgroup.hpp"
 #include "launch/ctl_commands.hpp"
+#include "launch/ctl_events.hpp"
 #include "launch/ctl_inspect.hpp"
 
 #ifndef LLH_VERSION
@@ -111,6 +112,11 @@ int main(int argc, char** argv) {
     inspect_cmd->add_option("target", inspect.target, "container id, or its bundle directory")->required();
     inspect_cmd->add_flag("--json", inspect.json, "one JSON object");
 
+    EventsOptions events;
+    auto* events_cmd = app.add_subcommand("events", "the denials of both modes: who, what, when");
+    events_cmd->add_flag("-f,--follow", events.follow, "keep printing them as they happen, until interrupted");
+    events_cmd->add_flag("--json", events.json, "one JSON object a line");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -144,6 +150,7 @@ int main(int argc, char** argv) {
         if (detach_cmd->parsed()) return detach_command(detach);
         if (status_cmd->parsed()) return status_command(status);
         if (collect_cmd->parsed()) return collect_command();
+        if (events_cmd->parsed()) return events_command(events);
         return features_command(features);
     } catch (const std::exception& error) {
         // Out of memory and the like: fail closed with one line, never a core dump.
