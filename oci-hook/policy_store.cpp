@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -242,6 +243,25 @@ bool is_policy_name(const std::string& name) {
     return name.size() == 64 + 5 && has_suffix(name, ".json") && name.find_first_not_of("0123456789abcdef") == 64;
 }
 
+// A temporary of write_file_atomically ("NAME.tmp.PID.N.RANDOM") whose writer no longer runs: a
+// hook killed in the middle of a write. Ours to remove at once (under the store's lock), where
+// other temporaries wait for the grace period (a writer in another pid namespace).
+bool orphan_temporary(const std::string& name) {
+    const auto at = name.find(".tmp.");
+    if (at == std::string::npos) return false;
+    const long long pid = std::strtoll(name.c_str() + at + 5, nullptr, 10);
+    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+}
+
+// Removes the orphan temporaries of both directories. The caller holds the store's lock.
+void remove_orphan_temporaries(const StoreLayout& layout) {
+    for (const std::string& directory : {layout.containers, layout.policies}) {
+        for (const auto& name : list_directory(directory)) {
+            if (orphan_temporary(name)) ::unlink((directory + "/" + name).c_str());
+        }
+    }
+}
+
 }  // namespace
 
 Result<Released> release_container(const StoreLayout& layout, std::string_view id) {
@@ -249,6 +269,7 @@ Result<Released> release_container(const StoreLayout& layout, std::string_view i
     auto lock = StoreLock::acquire(layout);
     if (!lock) return tl::unexpected(lock.error());
 
+    remove_orphan_temporaries(layout);
     Released released;
     const std::string path = record_path(layout, id);
     if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) return released;
@@ -282,6 +303,7 @@ Result<GcReport> collect_garbage(const StoreLayout& layout, const GcSettings& se
     if (!lock) return tl::unexpected(lock.error());
     GcReport report;
     const std::int64_t stale_before = settings.now_ns - settings.grace_ns;
+    remove_orphan_temporaries(layout);
 
     std::vector<ContainerRecord> removed;
     for (const auto& name : list_directory(layout.containers)) {

@@ -90,6 +90,31 @@ TEST_F(Store, releasing_an_unknown_container_touches_nothing) {
     EXPECT_TRUE(std::filesystem::exists(*path));
 }
 
+// A hook killed in the middle of a write leaves NAME.tmp.PID...: the next release removes it once
+// its writer is gone, and leaves a live writer's alone.
+TEST_F(Store, a_release_removes_the_temporaries_of_killed_writers_only) {
+    auto path = store_policy(settings_.store, "{\"t\":1}");
+    ASSERT_TRUE(path);
+    const pid_t dead = ::fork();
+    ASSERT_GE(dead, 0);
+    if (dead == 0) ::_exit(0);
+    ASSERT_EQ(dead, ::waitpid(dead, nullptr, 0));
+    const std::string containers = settings_.store.containers;
+    const std::string killed = containers + "/c1.json.tmp." + std::to_string(dead) + ".1.42";
+    const std::string writing = containers + "/c2.json.tmp." + std::to_string(::getpid()) + ".1.43";
+    const std::string killed_policy = *path + ".tmp." + std::to_string(dead) + ".2.44";
+    std::filesystem::create_directories(containers);
+    for (const auto& file : {killed, writing, killed_policy}) {
+        std::ofstream(file) << "{";
+        ASSERT_TRUE(std::filesystem::exists(file)) << file;
+    }
+    ASSERT_TRUE(release_container(settings_.store, "never-recorded"));
+    EXPECT_FALSE(std::filesystem::exists(killed));
+    EXPECT_FALSE(std::filesystem::exists(killed_policy));
+    EXPECT_TRUE(std::filesystem::exists(writing));
+    EXPECT_TRUE(std::filesystem::exists(*path));
+}
+
 TEST_F(Store, ids_that_are_not_file_names_are_refused) {
     for (const std::string id : {"", "../x", "a/b", ".hidden", "a b"}) {
         EXPECT_FALSE(check_container_id(id)) << id;
