@@ -3,7 +3,8 @@
 # kernel/vm/guest-bench.list, one after the other, in ONE boot, their output printed as it comes.
 #   bench/vm-bench.sh [BUILD_DIR]          default: ./build
 # A benchmark program: link it statically, add one line to kernel/vm/guest-bench.list
-# (BUILD_RELATIVE_PATH GUEST_NAME KIND ARGS...), and print "RESULT NAME VALUE" lines. Times in the
+# (BUILD_RELATIVE_PATH GUEST_NAME KIND ARGS...), and print "RESULT NAME VALUE" lines. KIND `file`
+# puts a file it needs at the absolute guest path GUEST_NAME, as in guest-tests.list. Times in the
 # TCG guest are not real times: only ratios measured in the same run compare.
 # The whole output is kept in BUILD_DIR/vm-bench.log. Environment: LLH_VM_BENCH_SECONDS (all
 # boots together, default 1200), LLH_VM_BENCH_MANIFEST (default kernel/vm/guest-bench.list).
@@ -13,6 +14,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
+# shellcheck source=kernel/vm/manifest.sh
+. "$REPO/kernel/vm/manifest.sh"
 BUILD_DIR=$(realpath -m "${1:-$REPO/build}")
 MANIFEST=${LLH_VM_BENCH_MANIFEST:-$REPO/kernel/vm/guest-bench.list}
 SECONDS_MAX=${LLH_VM_BENCH_SECONDS:-1200}
@@ -30,9 +33,15 @@ line_no=0
 while read -r path name kind args || [[ -n "$path" ]]; do
     line_no=$((line_no + 1))
     [[ -z "$path" || "$path" == \#* ]] && continue
+    if [[ "$kind" == file ]]; then
+        # Not a benchmark: a file one needs (a runtime, a hook), as in guest-tests.list.
+        add=$(manifest_file "$MANIFEST:$line_no" "$path" "$name") || exit 2
+        adds+=(--add "$add")
+        continue
+    fi
     [[ -n "$kind" && "$name" =~ ^[A-Za-z0-9._-]+$ ]] ||
         die "$MANIFEST:$line_no: expected BUILD_RELATIVE_PATH GUEST_NAME KIND [ARGS...]"
-    if [[ "$path" == src:* ]]; then host="$REPO/${path#src:}"; else host="$BUILD_DIR/$path"; fi
+    host=$(manifest_host_path "$path")
     if [[ ! -f "$host" ]]; then
         echo "vm-bench: $name: $host was not built" >&2
         missing=1

@@ -33,7 +33,7 @@ shell)
     # (bats defines $output, $status, skip, ...), so shellcheck cannot judge them on their own.
     # -x follows `source` lines, relative to each script's folder.
     # -S warning: warnings and errors fail; info and style notes are advice, not a gate.
-    for file in scripts/*.sh .ci/run bench/*.sh kernel/vm/*.sh; do
+    for file in scripts/*.sh .ci/run bench/*.sh kernel/vm/*.sh kernel/tests/*.sh systemd/tests/*.sh tests/guest/*.sh; do
         [[ -f "$file" ]] || continue
         check "shellcheck $file" shellcheck -S warning -x -P SCRIPTDIR "$file"
     done

@@ -6,6 +6,7 @@
 // Output: TAP. Needs root, cgroup2 at /sys/fs/cgroup, Landlock ABI >= 6.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/bpf.h>
 #include <linux/types.h>
 #include <netinet/in.h>
@@ -849,57 +850,151 @@ void guard_cases() {
     });
 }
 
-// open()+close() loop, in ns per iteration (TCG times: compare ratios from one run only).
-double open_loop(const std::string& path, int iterations) {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (int i = 0; i < iterations; ++i) {
-        int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) close(fd);
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / iterations;
+// ---- escape attempts ------------------------------------------------------------------------
+// What a task in a sandboxed cgroup could try to get out of its policy. Each must fail in cgroup
+// mode; where native Landlock gives the same answer, both modes run.
+
+int write_text(const std::string& path, const char* text) {
+    int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    int rc = write(fd, text, strlen(text)) < 0 ? errno : 0;
+    close(fd);
+    return rc;
 }
 
-// Runs open_loop in a sandboxed child, returns ns per iteration through the exit status' pipe.
-double timed(Mode mode, const Policy& policy, const std::string& path, int iterations) {
-    int p[2];
-    must(pipe(p) == 0, "pipe");
-    double ns = -1;
-    run(mode, policy,
-        [&] {
-            double v = open_loop(path, iterations);
-            return write(p[1], &v, sizeof(v)) == sizeof(v) ? 0 : 1;
-        },
-        nullptr);
-    if (read(p[0], &ns, sizeof(ns)) != sizeof(ns)) ns = -1;
-    close(p[0]);
-    close(p[1]);
-    return ns;
+// The op in a new mount namespace. As root the child keeps CAP_SYS_ADMIN in both modes (Landlock
+// does not restrict unshare), so the mount calls below are refused by the sandbox or not at all.
+// 100+errno when unshare itself fails.
+Op in_new_mount_namespace(Op op) {
+    return [op] { return unshare(CLONE_NEWNS) ? 100 + errno : op(); };
 }
 
-void bench_case() {
-    const int n = 20000;
-    std::string deep = P("deep");
-    for (int i = 0; i < 100; ++i) {
-        deep += "/d";
-        make_dir(deep);
-    }
-    std::vector<std::pair<std::string, std::string>> files = {{"depth 1", P("top")},
-                                                              {"depth 100", deep + "/f"}};
-    make_file(deep + "/f");
-    Policy policy{fs_layer({{P(""), kRead}})};
-    for (auto& [label, path] : files) {
-        double outside = open_loop(path, n);
-        double native = timed(Mode::native, policy, path, n);
-        double cgroup = timed(Mode::cgroup, policy, path, n);
-        printf("# bench %s: outside any domain %.0f ns, native Landlock %.0f ns, cgroup mode %.0f ns\n",
-               label.c_str(), outside, native, cgroup);
-    }
+void mount_namespace_escapes() {
+    Policy ro_a{fs_layer({{P("a"), kRead}})};  // b/ is denied
+    check("new mount namespace: tmpfs over a denied directory", ro_a, EPERM, in_new_mount_namespace([] {
+              return result(mount("none", P("b").c_str(), "tmpfs", 0, nullptr));
+          }));
+    check("new mount namespace: bind-mount an allowed directory over a denied one", ro_a, EPERM,
+          in_new_mount_namespace([] { return result(mount(P("a").c_str(), P("b").c_str(), nullptr, MS_BIND, nullptr)); }));
+    check("new mount namespace: remount /tmp", ro_a, EPERM, in_new_mount_namespace([] {
+              return result(mount(nullptr, "/tmp", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr));
+          }));
+    check("new mount namespace: make every mount private", ro_a, EPERM, in_new_mount_namespace([] {
+              return result(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr));
+          }));
+    check("new mount namespace: move_mount of a cloned tree over a denied directory", ro_a, EPERM,
+          in_new_mount_namespace([] {
+              int tree = open_tree(AT_FDCWD, P("a").c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+              if (tree < 0) return 100 + errno;
+              int rc = result(move_mount(tree, "", AT_FDCWD, P("b").c_str(), MOVE_MOUNT_F_EMPTY_PATH));
+              close(tree);
+              return rc;
+          }));
+    check("new mount namespace: after every mount attempt the denied file stays denied", ro_a, EACCES,
+          in_new_mount_namespace([] {
+              mount("none", P("b").c_str(), "tmpfs", 0, nullptr);
+              mount(P("a").c_str(), P("b").c_str(), nullptr, MS_BIND, nullptr);
+              umount2(P("b").c_str(), MNT_DETACH);
+              return try_open(P("b/f"), O_RDONLY);
+          }));
 }
 
-void bench_unloaded() {
-    printf("# bench depth 1 after the programs are unloaded: %.0f ns\n", open_loop(P("top"), 20000));
+// bpf-smoke itself, copied beneath a/ and made setuid root, runs as this helper:
+//   suid-helper --escape-helper open PATH   the errno of opening PATH read-only
+//   suid-helper --escape-helper move        the errno of moving itself to the root cgroup
+// 150 when the exec did not make it root (the case would prove nothing).
+const char* const kEscapeHelperFlag = "--escape-helper";
+
+int escape_helper(const std::string& action, const std::string& path) {
+    if (geteuid() != 0) return 150;
+    if (action == "open") return try_open(path, O_RDONLY);
+    if (action == "move") return write_text("/sys/fs/cgroup/cgroup.procs", "0");
+    return 151;
+}
+
+// As nobody, exec the setuid-root helper (from the sandboxed cgroup: run() moved us as root).
+Op exec_setuid_helper(const char* action, const std::string& path = "") {
+    return [action, path] {
+        if (setgroups(0, nullptr) || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+            return 100 + errno;
+        execl(P("a/suid-helper").c_str(), "suid-helper", kEscapeHelperFlag, action, path.c_str(), (char*)nullptr);
+        return 100 + errno;
+    };
+}
+
+void setuid_escapes() {
+    char self[4096] = {};
+    must(readlink("/proc/self/exe", self, sizeof(self) - 1) > 0, "readlink /proc/self/exe");
+    must(system(("cp " + std::string(self) + " " + P("a/suid-helper")).c_str()) == 0, "copy bpf-smoke");
+    must(chown(P("a/suid-helper").c_str(), 0, 0) == 0 && chmod(P("a/suid-helper").c_str(), 04755) == 0,
+         "setuid helper");
+    // Native Landlock sets no_new_privs, so the setuid bit would give nothing there: cgroup mode
+    // only, where a sandboxed task really becomes root.
+    Policy rx_a{fs_layer({{P("a"), kRead | kExecute}})};
+    check_cgroup("after exec of a setuid-root binary the policy holds", rx_a, EACCES,
+                 exec_setuid_helper("open", P("b/f")));
+    check_cgroup("after exec of a setuid-root binary the rule still allows", rx_a, 0,
+                 exec_setuid_helper("open", P("a/f")));
+    // With write access to /sys/fs/cgroup granted, only cgroup mode's guard stands in the way.
+    Policy rx_a_cgroupfs{fs_layer({{P("a"), kRead | kExecute}, {"/sys/fs/cgroup", kRead | kWriteFile}})};
+    check_cgroup("after exec of a setuid-root binary it cannot move itself to another cgroup", rx_a_cgroupfs,
+                 EPERM, exec_setuid_helper("move"));
+    unlink(P("a/suid-helper").c_str());
+}
+
+// Is the task alive and not frozen? (WNOHANG: a dead child is reaped here.)
+bool alive(pid_t pid, const std::string& cgroup_dir = "") {
+    if (waitpid(pid, nullptr, WNOHANG) != 0 || kill(pid, 0) != 0) return false;
+    if (cgroup_dir.empty()) return true;
+    char events[256] = {};
+    int fd = open((cgroup_dir + "/cgroup.events").c_str(), O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, events, sizeof(events) - 1) : -1;
+    if (fd >= 0) close(fd);
+    return n > 0 && strstr(events, "frozen 0") != nullptr;
+}
+
+void kill_escapes() {
+    Policy sig{Layer{0, 0, kScopeSignal, {}, {}}};
+    pid_t outsider = spawn_sleeper();
+    check("SIGKILL a task outside the domain", sig, EPERM, [outsider] { return result(kill(outsider, SIGKILL)); });
+    ok(alive(outsider), "the outside task survived SIGKILL from the domain");
+    kill(outsider, SIGKILL);
+    waitpid(outsider, nullptr, 0);
+
+    // kCgroupRoot is an ancestor of every case's cgroup; a task in a sibling cgroup is outside.
+    // Native Landlock has no equivalent (the answer depends on fs rules for /sys/fs/cgroup): cgroup
+    // mode only, with a policy that handles no file-system right at all.
+    const std::string sibling = std::string(kCgroupRoot) + "/outsider";
+    make_dir(sibling);
+    pid_t victim = spawn_sleeper();
+    must(write_text(sibling + "/cgroup.procs", std::to_string(victim).c_str()) == 0, "move the outsider");
+    Policy net_only{Layer{0, kBindTcp, 0, {}, {}}};
+    const std::string kill_file = std::string(kCgroupRoot) + "/cgroup.kill";
+    const std::string freeze_file = std::string(kCgroupRoot) + "/cgroup.freeze";
+    check_cgroup("write 1 to an ancestor's cgroup.kill", net_only, EPERM,
+                 [kill_file] { return write_text(kill_file, "1"); });
+    // Without the guard the sandboxed child would freeze with its ancestor and never exit: a
+    // watchdog outside thaws it after 30 s, and the case fails instead of hanging.
+    pid_t watchdog = fork();
+    if (watchdog == 0) {
+        sleep(30);
+        _exit(write_text(freeze_file, "0"));
+    }
+    check_cgroup("write 1 to an ancestor's cgroup.freeze", net_only, EPERM,
+                 [freeze_file] { return write_text(freeze_file, "1"); });
+    kill(watchdog, SIGKILL);
+    waitpid(watchdog, nullptr, 0);
+    write_text(freeze_file, "0");
+    ok(alive(victim, sibling), "the task in a sibling cgroup is neither killed nor frozen");
+    kill(victim, SIGKILL);
+    waitpid(victim, nullptr, 0);
+    rmdir(sibling.c_str());
+}
+
+void escape_cases() {
+    mount_namespace_escapes();
+    setuid_escapes();
+    kill_escapes();
 }
 
 void identify_case() {
@@ -915,6 +1010,8 @@ void identify_case() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string(argv[1]) == kEscapeHelperFlag)
+        return escape_helper(argc > 2 ? argv[2] : "", argc > 3 ? argv[3] : "");
     libbpf_set_print(print_libbpf);
     setvbuf(stdout, nullptr, _IOLBF, 0);
     printf("TAP version 13\n");
@@ -956,13 +1053,11 @@ int main(int argc, char** argv) {
     if (want("scope")) scope_cases();
     if (want("guard")) guard_cases();
     if (want("events")) event_case();
-    bool bench = only == "bench";
-    if (bench) bench_case();
+    if (want("escape")) escape_cases();
 
     printf("1..%d\n", test_number);
     ring_buffer__free(events);
     landlock_cgroup__destroy(skel);
-    if (bench) bench_unloaded();
     rmdir(kCgroupRoot);
     return failures ? 1 : 0;
 }

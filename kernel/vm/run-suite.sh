@@ -5,8 +5,8 @@
 # RESULTS_DIR gets, per manifest entry NAME: NAME.json + NAME.log (gtest) or NAME.tap (tap), and
 # entries.tsv with one "NAME<TAB>KIND<TAB>STATUS" line each, STATUS being the program's exit
 # status, "timeout", "not-run" (no time left), "missing" (not built) or "no-result".
-# Bounded: LLH_VM_SUITE_SECONDS (default 600) for everything, boot retries included; the
-# programs share LLH_VM_GUEST_BUDGET seconds of guest time (default 450).
+# Bounded: LLH_VM_SUITE_SECONDS (default 1200) for everything, boot retries included; the
+# programs share LLH_VM_GUEST_BUDGET seconds of guest time (default 900).
 # Exit status: 0 when every program exited 0, 1 otherwise (a guest still running at the end of the
 # bound brings no results back: every program counts as "no-result"), 124 when the guest never
 # completed a boot (an infrastructure failure, after vm-run.sh's retries), 2 on a usage or
@@ -17,6 +17,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+# shellcheck source=kernel/vm/manifest.sh
+. "$HERE/manifest.sh"
 
 die() {
     printf 'run-suite: %s\n' "$*" >&2
@@ -28,8 +30,8 @@ log() { printf 'vm-suite: %s\n' "$*"; }
 BUILD_DIR=$(realpath -m "$1")
 RESULTS_DIR=$(realpath -m "$2")
 MANIFEST=${LLH_VM_MANIFEST:-$HERE/guest-tests.list}
-SUITE_SECONDS=${LLH_VM_SUITE_SECONDS:-600}
-GUEST_BUDGET=${LLH_VM_GUEST_BUDGET:-450}
+SUITE_SECONDS=${LLH_VM_SUITE_SECONDS:-1200}
+GUEST_BUDGET=${LLH_VM_GUEST_BUDGET:-900}
 [[ -f "$MANIFEST" ]] || die "no manifest $MANIFEST"
 
 mkdir -p "$RESULTS_DIR"
@@ -53,21 +55,15 @@ while read -r path name kind args || [[ -n "$path" ]]; do
     [[ -n "$kind" ]] || die "$where: expected BUILD_RELATIVE_PATH GUEST_NAME KIND [ARGS...]"
     if [[ "$kind" == file ]]; then
         # Not a test: a file the tests use (a runtime, a hook), put at the absolute guest path.
-        [[ "$name" == /* ]] || die "$where: a file's GUEST_NAME must be an absolute guest path"
-        case "$path" in
-            src:*) host="$REPO/${path#src:}" ;;
-            /*) host="$path" ;;  # a host program, e.g. /usr/sbin/runc
-            *) host="$BUILD_DIR/$path" ;;
-        esac
-        [[ -e "$host" ]] || die "$where: $host does not exist (not built?)"
-        ADDS+=(--add "$host=$name")
+        add=$(manifest_file "$where" "$path" "$name") || exit 2
+        ADDS+=(--add "$add")
         continue
     fi
     [[ "$kind" == gtest || "$kind" == tap ]] || die "$where: KIND must be gtest, tap or file, not '$kind'"
     [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || die "$where: GUEST_NAME '$name' must be [A-Za-z0-9._-]+"
     [[ -z "${SEEN[$name]:-}" ]] || die "$where: GUEST_NAME '$name' is used twice"
     SEEN[$name]=1
-    if [[ "$path" == src:* ]]; then host="$REPO/${path#src:}"; else host="$BUILD_DIR/$path"; fi
+    host=$(manifest_host_path "$path")
     NAMES+=("$name")
     KINDS+=("$kind")
     if [[ ! -f "$host" ]]; then

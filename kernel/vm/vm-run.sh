@@ -25,7 +25,8 @@
 # test failure of its own. A command still running when --timeout (or --total-timeout) ends is
 # not retried (a hang in the command, not a failed boot): exit 125, with a message on stderr.
 # Environment: LLH_VM_KERNEL (a vmlinuz to boot instead of fetch-kernel.sh's), QEMU (binary),
-#              LLH_VM_APPEND (more kernel command line), LLH_VM_CPU (qemu's -cpu; default
+#              LLH_VM_APPEND (more kernel command line), LLH_VM_MEMORY (MiB, default 2048: fifty runc
+#              containers at once need more than 1 GiB), LLH_VM_CPU (qemu's -cpu; default
 #              qemu64,-cx16).
 #
 # Example: kernel/vm/vm-run.sh -- 'cat /sys/kernel/security/lsm; uname -r'
@@ -216,7 +217,7 @@ boot() {
     fi
     : >"$log"
     # As the environment notes measured: TCG (KVM hangs here), qemu64 (see CPU), one CPU, nokaslr.
-    "$QEMU" -accel tcg -cpu "$CPU" -smp 1 -m 1024 -nographic -no-reboot \
+    "$QEMU" -accel tcg -cpu "$CPU" -smp 1 -m "${LLH_VM_MEMORY:-2048}" -nographic -no-reboot \
         -kernel "$VMLINUZ" -initrd "$INITRD" \
         -append "console=ttyS0 quiet panic=-1 nokaslr lsm=landlock,bpf${LLH_VM_APPEND:+ $LLH_VM_APPEND}" \
         </dev/null >"$log" 2>&1 &
