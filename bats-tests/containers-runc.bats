@@ -64,14 +64,20 @@ teardown() {
     [ "$(jq '[.mounts[] | select(.destination | startswith("/dev/.landlock"))] | length' "$B/config.json")" = 2 ]
 }
 
-@test "runc: plain runc on an annotated config.json refuses the start with a clear error" {
+# run_plain_runc_with_hooks RULES: plain runc (no wrapper) on a bundle with our hooks and the
+# rule string; the start must be refused before the workload runs.
+run_plain_runc_with_hooks() {
     oci_make_bundle "$B" sh -c 'echo WORKLOAD-RAN; cat /secret/file'
     oci_add_hooks "$B"
-    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data'
+    oci_set_annotation "$B" io.landlock.rules "$1"
     run runc run --bundle "$B" "$ID"
     echo "$output"
     [ "$status" -ne 0 ]
     [[ "$output" != *"WORKLOAD-RAN"* ]]
+}
+
+@test "runc: plain runc on an annotated config.json refuses the start with a clear error" {
+    run_plain_runc_with_hooks 'rx:/bin ro:/data'
     # The whole message, hint included (runc quotes the hook's stderr inside its own log line).
     [[ "$output" == *"stderr: landlock-oci-hook: container $ID: io.landlock.rules asks for a Landlock policy, but the container's process does not start through landlock-launch (hint: start the container with landlock-runtime (or podman with the precreate hook of contrib/hooks.d/podman/): plain runc or crun cannot put the launcher in the container's exec chain)\n"* ]]
     [ ! -e "/run/landlock-hooks/containers/$ID.json" ]
@@ -386,13 +392,7 @@ JSON
     oci_require_no_cgroup_mode
     local bpffs_before
     bpffs_before=$(oci_bpffs_mounts)
-    oci_make_bundle "$B" sh -c 'echo WORKLOAD-RAN'
-    oci_add_hooks "$B"
-    oci_set_annotation "$B" io.landlock.rules 'rx:/bin ro:/data mode:cgroup'
-    run runc run --bundle "$B" "$ID"
-    echo "$output"
-    [ "$status" -ne 0 ]
-    [[ "$output" != *"WORKLOAD-RAN"* ]]
+    run_plain_runc_with_hooks 'rx:/bin ro:/data mode:cgroup'
     [[ "$output" == *"stderr: landlock-oci-hook: container $ID: $(oci_mode_refusal cgroup)\n"* ]]
     [ ! -e "/run/landlock-hooks/containers/$ID.json" ]
     oci_assert_no_cgroup_mode_left "$bpffs_before"
