@@ -184,6 +184,21 @@ oci_mode_refusal() { # MODE
     echo "io.landlock.rules: mode:$1 needs cgroup mode, which this kernel does not offer: $CGROUP_MODE_REASON (hint: $LSM_HINT)"
 }
 
+# oci_run_refused COMMAND...: runs a start of the bundle $B that must be refused (status 1), with
+# the workload never run and neither the bundle's config.json nor the store changed; $output is
+# left for the caller's check of the exact message.
+oci_run_refused() {
+    local config_before state_before
+    config_before=$(sha256sum <"$B/config.json")
+    state_before=$(oci_state_files)
+    run "$@"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" != *"WORKLOAD-RAN"* ]]
+    [ "$(sha256sum <"$B/config.json")" = "$config_before" ]
+    [ "$(oci_state_files)" = "$state_before" ]
+}
+
 # Nothing of cgroup mode appeared: no bpffs mounted, nothing pinned.
 oci_bpffs_mounts() { grep -c ' - bpf ' /proc/self/mountinfo || true; }
 oci_assert_no_cgroup_mode_left() { # BPFFS_MOUNTS_BEFORE
