@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "kernel/cgroup_dir.hpp"
+#include "kernel/cgroup_paths.hpp"
 
 namespace llh::events {
 namespace {
@@ -15,8 +16,6 @@ namespace {
 constexpr std::size_t kMaxNames = 4096;
 constexpr std::size_t kMaxContainers = 65536;
 constexpr std::size_t kMaxRecordBytes = 1U << 20;
-// Where /proc/PID/cgroup's "0::PATH" lives: the unified layout's mount, the hybrid one's.
-constexpr const char* kCgroup2Mounts[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
 
 bool ends_with(std::string_view text, std::string_view suffix) {
     return text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
@@ -32,15 +31,6 @@ std::int64_t monotonic_seconds() {
     timespec now{};
     ::clock_gettime(CLOCK_MONOTONIC, &now);
     return now.tv_sec;
-}
-
-// The cgroup v2 path of a process relative to the hierarchy's root ("0::/system.slice/x.service").
-std::string cgroup_of_pid(std::int64_t pid) {
-    std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
-    for (std::string line; std::getline(file, line);) {
-        if (line.rfind("0::", 0) == 0) return line.substr(3);
-    }
-    return {};
 }
 
 }  // namespace
@@ -109,26 +99,22 @@ std::string WorkloadNames::for_cgroup(std::uint64_t cgroup_id) {
 
 Workload WorkloadNames::for_pid(std::int64_t pid) {
     if (pid <= 0) return {};
-    const std::string relative = cgroup_of_pid(pid);
-    if (relative.empty()) {
+    const auto path = cgroup::process_cgroup_directory(static_cast<pid_t>(pid));
+    if (!path) {
         // Gone: an earlier denial of the same process may have seen where it ran.
         const auto seen = by_pid_.find(pid);
         return seen != by_pid_.end() ? seen->second : Workload{};
     }
     Workload found;
-    for (const char* mount : kCgroup2Mounts) {
-        const std::string path = relative == "/" ? std::string(mount) : mount + relative;
-        auto dir = cgroup::open_cgroup_dir(path);
-        if (!dir) continue;
+    if (auto dir = cgroup::open_cgroup_dir(*path)) {
         found.cgroup_id = dir->id;
         if (const auto known = names_.find(dir->id); known != names_.end()) {
             found.name = known->second;
         } else {
-            found.name = name(dir->id, path);
+            found.name = name(dir->id, *path);
             if (names_.size() >= kMaxNames) names_.clear();
             names_.emplace(dir->id, found.name);
         }
-        break;
     }
     if (by_pid_.size() >= kMaxNames) by_pid_.clear();
     by_pid_[pid] = found;
