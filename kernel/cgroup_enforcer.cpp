@@ -78,7 +78,7 @@ public:
     Result<void> open_maps() {
         for (auto [fd, name] : {std::pair{&domains_, "llh_domains"}, std::pair{&fs_rules_, "llh_fs_rules"},
                                 std::pair{&net_rules_, "llh_net_rules"}, std::pair{&identify_, "llh_identify"},
-                                std::pair{&orphans_, "llh_orphans"}}) {
+                                std::pair{&orphans_, "llh_orphans"}, std::pair{&generation_, "llh_generation"}}) {
             auto opened = open_map(paths_, name);
             if (!opened) return staged(std::move(opened), "maps");
             *fd = std::move(*opened);
@@ -223,6 +223,19 @@ private:
         return delete_all(net_rules_.get(), net);
     }
 
+    // After each change of llh_domains: what the programs remember per cgroup (inside or outside
+    // every domain, kernel/llh_bpf_abi.h) is stale from here on. The caller holds the pin lock.
+    Result<void> next_generation() {
+        const __u32 key = 0;
+        __u64 generation = 0;
+        if (bpf_map_lookup_elem(generation_.get(), &key, &generation) != 0)
+            return fail_errno(errno, "cannot read llh_generation");
+        ++generation;
+        if (bpf_map_update_elem(generation_.get(), &key, &generation, BPF_ANY) != 0)
+            return fail_errno(errno, "cannot write llh_generation");
+        return {};
+    }
+
     // Removes the domain of `id` and its rules. The caller holds the pin lock.
     Result<bool> remove_domain(std::uint64_t id) {
         const __u64 key = id;
@@ -233,6 +246,8 @@ private:
         }
         if (bpf_map_delete_elem(domains_.get(), &key) != 0 && errno != ENOENT)
             return fail_errno(errno, "cannot delete the cgroup's domain");
+        // Only speed is at stake: the cgroup is checked in full until the programs see it.
+        (void)next_generation();
         const std::uint32_t old = domain.policy_id;
         if (auto deleted = delete_rules_if([old](std::uint32_t policy_id) { return policy_id == old; }); !deleted) {
             return tl::unexpected(
@@ -440,6 +455,16 @@ private:
                                                    " cgroups); run `landlockctl collect`"
                                              : "");
         }
+        if (auto advanced = next_generation(); !advanced) {
+            // Cgroups the programs remember as outside every domain would not see this one.
+            if (had_previous) {
+                (void)bpf_map_update_elem(domains_.get(), &key, &previous, BPF_ANY);
+            } else {
+                (void)bpf_map_delete_elem(domains_.get(), &key);
+            }
+            roll_back();
+            return tl::unexpected(advanced.error());
+        }
         report.policy_id = *policy_id;
         report.fs_rules = fs_written.size();
         report.net_rules = net_written.size();
@@ -464,7 +489,7 @@ private:
     UniqueFd lock_fd_;
     UniqueFd meta_;
     OpenInfo info_;
-    UniqueFd domains_, fs_rules_, net_rules_, identify_, orphans_;
+    UniqueFd domains_, fs_rules_, net_rules_, identify_, orphans_, generation_;
     std::mutex mutex_;
 };
 

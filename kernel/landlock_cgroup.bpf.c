@@ -19,7 +19,9 @@
  *   hooks; one attachment per policied cgroup and hook would also multiply the
  *   links to manage, and layers (nested policies, deny wins) would need one
  *   program run per level anyway.  A task whose cgroup has no domain on any
- *   level pays level+1 hash lookups per hook (typically 3 to 6).
+ *   level pays one cgroup-local-storage lookup per hook: the answer is
+ *   remembered per cgroup until user space changes llh_domains
+ *   (llh_outside_domains()).
  *
  * - TCP bind/connect on the socket_bind/socket_connect LSM hooks, not cgroup
  *   sock_addr programs: the LSM hooks run where Landlock's own hooks run
@@ -249,6 +251,23 @@ struct {
 	__type(value, struct llh_rate);
 } llh_rate SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} llh_generation SEC(".maps");
+
+/* Per cgroup: (llh_generation + 1) << 1 | "a domain is on my ancestry", in one
+ * word so that a racing reader never pairs one generation with another's answer;
+ * 0 (a new entry) matches no generation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} llh_cgroup_verdicts SEC(".maps");
+
 #include "llh_events.bpf.h"
 
 /* ------------------------------------------------------------------------ */
@@ -303,6 +322,60 @@ static __always_inline const struct llh_domain *domain_at(__u64 cgrp, __u32 leve
 	if (dom && (dom->flags & LLH_DOMAIN_UNTIL_EXEC))
 		return NULL;
 	return dom;
+}
+
+struct llh_any_domain {
+	__u32 top;
+	__u32 found;
+};
+
+/* Any entry counts, a domain still waiting for its first exec too: arming it
+ * then changes no answer remembered here. */
+static int any_domain_step(__u32 level, void *ctx)
+{
+	struct llh_any_domain *a = ctx;
+	__u64 id;
+
+	if (level > a->top)
+		return 1;
+	id = bpf_get_current_ancestor_cgroup_id(level);
+	if (id && bpf_map_lookup_elem(&llh_domains, &id)) {
+		a->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Is the current task outside every domain?  Most tasks of a machine are, and
+ * every hook asks: the answer is remembered per cgroup (llh_cgroup_verdicts)
+ * until user space changes llh_domains and increments llh_generation (the
+ * generation is read before the scan, so a domain added during it makes the
+ * remembered answer stale at once).  "No" whenever it cannot tell: the caller
+ * then scans the levels itself.  A global function: its frame stays off the
+ * stack of the refer hooks' call chains, which are within bytes of the limit.
+ */
+__noinline int llh_outside_domains(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct llh_any_domain a = {};
+	__u64 *generation, *verdict, stamp;
+	__u32 zero = 0;
+
+	generation = bpf_map_lookup_elem(&llh_generation, &zero);
+	if (!generation)
+		return false;
+	stamp = (*(volatile __u64 *)generation + 1) << 1;
+	verdict = bpf_cgrp_storage_get(&llh_cgroup_verdicts, task->cgroups->dfl_cgrp, 0,
+				       BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!verdict)
+		return false;
+	if ((*verdict & ~1ULL) == stamp)
+		return !(*verdict & 1);
+	a.top = current_top_level();
+	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, any_domain_step, &a, 0);
+	*verdict = stamp | a.found;
+	return !a.found;
 }
 
 /* The layers handling file-system access, outermost first.  Slots past
@@ -364,6 +437,8 @@ __noinline int llh_forget(struct llh_fs_subject *s)
 /* Landlock's landlock_get_applicable_subject(any_fs), with every layer. */
 static __always_inline int collect_fs_layers(struct llh_fs_subject *s)
 {
+	if (llh_outside_domains())
+		return llh_forget(s);
 	s->top = current_top_level();
 	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, fs_level_step, s, 0);
 	return llh_forget(s);
@@ -424,10 +499,13 @@ __noinline int llh_find_layer(__u64 cgrp, __u32 what, __u32 scope, struct llh_sc
 	f.cgrp = cgrp;
 	f.what = what;
 	f.scope = scope;
-	if (cgrp)
+	if (cgrp) {
 		f.top = clamp_level(BPF_CORE_READ((struct cgroup *)cgrp, level));
-	else
+	} else {
+		if (llh_outside_domains())
+			return 0;
 		f.top = current_top_level();
+	}
 	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, find_level_step, &f, 0);
 	*out = f.layer;
 	return f.found;
@@ -739,6 +817,9 @@ int BPF_PROG(llh_file_open, struct file *file, int ret)
 
 	if (ret)
 		return ret;
+	/* The open of nearly every task of the machine: nothing to check or guard. */
+	if (llh_outside_domains())
+		return 0;
 	err = lsm_ret(llh_check_open(LLH_ARG(0), &d));
 	if (!err)
 		err = lsm_ret(llh_guard_cgroup_file(LLH_ARG(0), &d));
@@ -752,8 +833,13 @@ int BPF_PROG(llh_file_free_security, struct file *file)
 {
 	__u64 key = (__u64)file;
 
-	bpf_map_delete_elem(&llh_files, &key);
-	bpf_map_delete_elem(&llh_fowners, &key);
+	/* Looked up first: most files have no entry, and a lookup takes no bucket
+	 * lock where a delete does.  (Not skipped for tasks outside every domain: a
+	 * file opened under one may be closed by anybody it was passed to.) */
+	if (bpf_map_lookup_elem(&llh_files, &key))
+		bpf_map_delete_elem(&llh_files, &key);
+	if (bpf_map_lookup_elem(&llh_fowners, &key))
+		bpf_map_delete_elem(&llh_fowners, &key);
 	return 0;
 }
 
@@ -1098,6 +1184,10 @@ __noinline int llh_collect_net_layers(struct llh_net_subject *out)
 
 	if (!out)
 		return 0;
+	if (llh_outside_domains()) {
+		*out = s;
+		return 0;
+	}
 	s.top = current_top_level();
 	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, net_level_step, &s, 0);
 	*out = s;
@@ -1385,8 +1475,11 @@ static int arm_level_step(__u32 level, void *ctx)
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(llh_arm_on_exec, const struct linux_binprm *bprm)
 {
-	__u32 top = current_top_level();
+	__u32 top;
 
+	if (llh_outside_domains())
+		return 0;
+	top = current_top_level();
 	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, arm_level_step, &top, 0);
 	return 0;
 }

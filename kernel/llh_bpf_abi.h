@@ -16,7 +16,7 @@
 
 /* Bumped whenever a key or value layout below changes: the loader refuses to pair programs with
  * pinned maps of another layout (an upgrade never silently drops attachments). */
-#define LLH_ABI_VERSION 2
+#define LLH_ABI_VERSION 3
 
 /* Landlock's own limit on stacked domains. */
 #define LLH_MAX_LAYERS 16
@@ -127,8 +127,17 @@ enum llh_change_op {
  * id here: the rules of that policy are the loader's to delete (detach_id(), attach() and
  * collect() do), a hash walk the kernel cannot afford in the tracepoint. */
 
+/* llh_generation: ARRAY of one __u64 (key 0). Whoever adds, changes or removes an llh_domains entry
+ * from user space increments it afterwards (the loader, under the pin lock). The programs remember
+ * per cgroup whether a domain was on its ancestry at a given generation, so that a task outside
+ * every sandboxed cgroup pays one lookup per hook instead of a scan of its cgroup levels: a domain
+ * added without the increment would not reach cgroups remembered as outside. Entries the programs
+ * remove themselves (cgroup_rmdir) need none: a cgroup remembered with a domain is only checked in
+ * full. */
+
 /* Internal maps of the programs, never written by user space (pin them like the others; their
- * layout is not part of LLH_ABI_VERSION): llh_fowners (HASH, struct file address -> the F_SETOWN
+ * layout is not part of LLH_ABI_VERSION): llh_cgroup_verdicts (CGRP_STORAGE, the remembered
+ * answers above), llh_fowners (HASH, struct file address -> the F_SETOWN
  * caller's innermost signal-scoped layer, for SIGIO/SIGURG) and llh_rate (LRU_HASH, policy_id -> the
  * per-second event budget). */
 

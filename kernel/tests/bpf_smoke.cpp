@@ -238,16 +238,38 @@ bool identify(const std::string& path, llh_inode_key* key) {
 struct CgroupPolicy {
     std::vector<std::string> dirs;  // outermost first
     std::vector<uint64_t> ids;
+    std::vector<llh_domain> domains;  // by id
     std::vector<llh_inode_key> rules;
     std::vector<llh_port_key> ports;
 };
+
+// The loader's duty after each change of llh_domains (kernel/llh_bpf_abi.h, llh_generation).
+void next_generation() {
+    const int map = bpf_map__fd(skel->maps.llh_generation);
+    const uint32_t key = 0;
+    uint64_t generation = 0;
+    must(bpf_map_lookup_elem(map, &key, &generation) == 0, "read llh_generation");
+    ++generation;
+    must(bpf_map_update_elem(map, &key, &generation, BPF_ANY) == 0, "write llh_generation");
+}
+
+void put_domains(const CgroupPolicy& cp) {
+    for (size_t i = 0; i < cp.ids.size(); ++i)
+        must(bpf_map_update_elem(bpf_map__fd(skel->maps.llh_domains), &cp.ids[i], &cp.domains[i], BPF_ANY) == 0,
+             "domain");
+    next_generation();
+}
+
+void remove_domains(const CgroupPolicy& cp) {
+    for (uint64_t id : cp.ids) bpf_map_delete_elem(bpf_map__fd(skel->maps.llh_domains), &id);
+    next_generation();
+}
 
 // Nested cgroups llh-smoke/N/l0/l1..., one domain per layer.
 CgroupPolicy attach_cgroup(const Policy& policy) {
     CgroupPolicy cp;
     std::string dir = std::string(kCgroupRoot) + "/" + std::to_string(next_cgroup++);
     make_dir(dir);
-    int domains = bpf_map__fd(skel->maps.llh_domains);
     int fs_rules = bpf_map__fd(skel->maps.llh_fs_rules);
     int net_rules = bpf_map__fd(skel->maps.llh_net_rules);
     for (size_t i = 0; i < policy.size(); ++i) {
@@ -279,13 +301,14 @@ CgroupPolicy attach_cgroup(const Policy& policy) {
             must(bpf_map_update_elem(net_rules, &key, &access, BPF_ANY) == 0, "net rule");
             cp.ports.push_back(key);
         }
-        must(bpf_map_update_elem(domains, &id, &dom, BPF_ANY) == 0, "domain");
+        cp.domains.push_back(dom);
     }
+    put_domains(cp);
     return cp;
 }
 
 void detach_cgroup(const CgroupPolicy& cp) {
-    for (uint64_t id : cp.ids) bpf_map_delete_elem(bpf_map__fd(skel->maps.llh_domains), &id);
+    remove_domains(cp);
     for (const auto& key : cp.rules) bpf_map_delete_elem(bpf_map__fd(skel->maps.llh_fs_rules), &key);
     for (const auto& key : cp.ports) bpf_map_delete_elem(bpf_map__fd(skel->maps.llh_net_rules), &key);
     for (auto it = cp.dirs.rbegin(); it != cp.dirs.rend(); ++it) rmdir(it->c_str());
@@ -368,6 +391,46 @@ Layer fs_layer(std::vector<FsRule> rules) {
 
 // ---- cases ----------------------------------------------------------------------------------
 
+// The programs remember, per cgroup, that no domain is above it (tasks outside every sandbox pay
+// one lookup). A task whose cgroup is remembered so must be held from the moment a domain is
+// attached above it, without leaving its cgroup: here one that opened files freely before.
+void remembered_outside_case() {
+    Policy policy{fs_layer({{P("a"), kRead}})}, outer{fs_layer({{P("a"), kRead}}), fs_layer({{"/", kRead}})};
+    for (const Policy* each : {&policy, &outer}) {
+        const CgroupPolicy cp = attach_cgroup(*each);
+        remove_domains(cp);
+        int ready[2], attached[2];
+        must(pipe(ready) == 0 && pipe(attached) == 0, "pipe");
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            enter_cgroup(cp.dirs.back());
+            const int before = try_open(P("b/f"), O_RDONLY);
+            char byte = 0;
+            if (write(ready[1], &byte, 1) != 1 || read(attached[0], &byte, 1) != 1) _exit(200);
+            const int after = try_open(P("b/f"), O_RDONLY);
+            const int allowed = try_open(P("a/f"), O_RDONLY);
+            _exit(before != 0 ? 201 : allowed != 0 ? 202 : after);
+        }
+        char byte = 0;
+        must(read(ready[0], &byte, 1) == 1, "child ready");
+        CgroupPolicy attach = cp;  // outer: only the parent's domain (ro a), none on the task's cgroup
+        if (each == &outer) {
+            attach.ids.resize(1);
+            attach.domains.resize(1);
+        }
+        put_domains(attach);
+        must(write(attached[1], &byte, 1) == 1, "attached");
+        const int rc = wait_child(pid);
+        for (int fd : {ready[0], ready[1], attached[0], attached[1]}) close(fd);
+        detach_cgroup(cp);
+        ok(rc == EACCES,
+           std::string("a task remembered outside every domain is held once one is attached ") +
+               (each == &policy ? "to its cgroup" : "to its parent cgroup") + " (cgroup mode only)",
+           "expected EACCES, got " + errno_name(rc));
+    }
+}
+
 void open_cases() {
     Policy ro_a{fs_layer({{P("a"), kRead}})};
     check("open O_RDONLY beneath a read rule", ro_a, 0, [] { return try_open(P("a/f"), O_RDONLY); });
@@ -391,6 +454,8 @@ void open_cases() {
     });
     check("unhandled right is allowed", Policy{Layer{kReadFile, 0, 0, {}, {}}}, 0,
           [] { return try_open(P("a/f"), O_WRONLY); });
+
+    remembered_outside_case();
 
     // Layers: both must allow.
     Policy two{fs_layer({{P(""), kRead}}), fs_layer({{P("a"), kRead}})};

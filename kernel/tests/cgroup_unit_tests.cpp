@@ -270,6 +270,10 @@ protected:
             ASSERT_EQ(0, bpf_obj_pin(fd.get(), paths_.map(map.name).c_str())) << std::strerror(errno);
             maps_.emplace_back(map.name, std::move(fd));
         }
+        UniqueFd generation(bpf_map_create(BPF_MAP_TYPE_ARRAY, "llh_generation", sizeof(__u32), sizeof(__u64), 1, nullptr));
+        ASSERT_TRUE(generation.valid()) << std::strerror(errno);
+        ASSERT_EQ(0, bpf_obj_pin(generation.get(), paths_.map("llh_generation").c_str())) << std::strerror(errno);
+        maps_.emplace_back("llh_generation", std::move(generation));
         PinMeta meta;
         meta.abi_version = LLH_ABI_VERSION;
         meta.next_policy_id = 100;
@@ -315,6 +319,12 @@ protected:
             map("llh_fs_rules"), [&](const llh_inode_key& key, __u64) { count += key.policy_id == policy_id ? 1 : 0; });
         return count;
     }
+    __u64 generation() const {
+        const __u32 key = 0;
+        __u64 value = 0;
+        EXPECT_EQ(0, bpf_map_lookup_elem(map("llh_generation"), &key, &value)) << std::strerror(errno);
+        return value;
+    }
     std::size_t orphans() const {
         std::size_t count = 0;
         (void)for_each<__u64, __u32>(map("llh_orphans"), [&](__u64, __u32) { ++count; });
@@ -332,14 +342,18 @@ TEST_F(HandMadePins, DetachIdRemovesOneDomainAndItsRulesOnly) {
     put_rule(5, 11);
     put_domain(1002, 6);
     put_rule(6, 10);
+    const __u64 before = generation();
     auto detached = enforcer_->detach_id(1001);
     ASSERT_TRUE(detached) << detached.error().what();
     EXPECT_TRUE(*detached);
     EXPECT_EQ(0U, rules_of(5));
     EXPECT_EQ(1U, rules_of(6));
+    // The programs' remembered answers for cgroup 1001's subtree are stale now.
+    EXPECT_EQ(before + 1, generation());
     auto again = enforcer_->detach_id(1001);
     ASSERT_TRUE(again) << again.error().what();
     EXPECT_FALSE(*again);
+    EXPECT_EQ(before + 1, generation());
 }
 
 TEST_F(HandMadePins, DetachIdOfARemovedCgroupDeletesTheRulesItsOrphanNames) {

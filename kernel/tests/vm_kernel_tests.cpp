@@ -233,6 +233,38 @@ TEST_F(CgroupMode, UntilExecHoldsFromTheFirstExecInTheCgroup) {
     detach(cg.path());
 }
 
+// The programs remember per cgroup that no domain is above it (tasks outside every sandbox pay
+// one lookup per hook); an attach must reach a task whose cgroup they remember so, in the attached
+// cgroup or below it, from its next access on.
+TEST_F(CgroupMode, ATaskThatOpenedFilesBeforeTheAttachIsHeldRightAfterIt) {
+    TestCgroup outer(root_, name("remembered"));
+    TestCgroup inner(outer.path(), "child");
+    for (const TestCgroup* attached : {&inner, &outer}) {
+        int ready[2], go[2];
+        ASSERT_EQ(0, ::pipe2(ready, O_CLOEXEC));
+        ASSERT_EQ(0, ::pipe2(go, O_CLOEXEC));
+        const std::string denied = denied_ + "/file";
+        const pid_t child = ::fork();
+        ASSERT_GE(child, 0);
+        if (child == 0) {
+            const std::string pid = std::to_string(::getpid());
+            const int procs = ::open((inner.path() + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+            if (procs < 0 || ::write(procs, pid.data(), pid.size()) < 0) ::_exit(200);
+            if (test_open(denied, O_RDONLY | O_CLOEXEC) != 0) ::_exit(201);
+            char byte = 0;
+            if (::write(ready[1], "r", 1) != 1 || ::read(go[0], &byte, 1) != 1) ::_exit(202);
+            ::_exit(test_open(denied, O_RDONLY | O_CLOEXEC));
+        }
+        char byte = 0;
+        ASSERT_EQ(1, ::read(ready[0], &byte, 1));
+        attach(attached->path(), cgroup_policy({path_rule(allowed_, kRead)}));
+        ASSERT_EQ(1, ::write(go[1], "g", 1));
+        EXPECT_EQ(EACCES, wait_for(child)) << "attached to " << attached->path();
+        for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
+        detach(attached->path());
+    }
+}
+
 TEST_F(CgroupMode, DescendantCgroupsAreCoveredToo) {
     TestCgroup outer(root_, name("parent"));
     TestCgroup inner(outer.path(), "child");
