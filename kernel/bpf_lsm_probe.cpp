@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "kernel/vmlinux_btf.hpp"
 #include "libpolicy/unique_fd.hpp"
 
 namespace llh {
@@ -103,7 +104,8 @@ bool may_load_lsm_programs() {
 
 int silent_libbpf(enum libbpf_print_level, const char*, va_list) { return 0; }
 
-// libbpf prints warnings to stderr by default; the probe's answer is its return value.
+// libbpf prints warnings to stderr by default (bpf_prog_load's feature probes may); the probe's
+// answer is its return value.
 class QuietLibbpf {
 public:
     QuietLibbpf() : previous_(libbpf_set_print(silent_libbpf)) {}
@@ -132,10 +134,12 @@ void refuse(BpfLsmProbe& probe, Availability answer, std::string stage, int errn
 // The trial: an lsm/file_open program "r0 = 0; exit" (allow everything), loaded, attached, detached.
 void trial_load(BpfLsmProbe& probe) {
     const QuietLibbpf quiet;
-    const int btf_id = libbpf_find_vmlinux_btf_id("file_open", BPF_LSM_MAC);
-    if (btf_id < 0) {
-        const int error = -btf_id;
-        const bool no_btf = ::access("/sys/kernel/btf/vmlinux", R_OK) != 0;
+    // What libbpf_find_vmlinux_btf_id("file_open", BPF_LSM_MAC) answers, without its parse of all
+    // of vmlinux's BTF (~100 ms at the first daemon-reload of a boot).
+    const auto btf_id = find_vmlinux_func_id("bpf_lsm_file_open");
+    if (!btf_id) {
+        const int error = btf_id.error().errno_value;
+        const bool no_btf = ::access(kVmlinuxBtfPath, R_OK) != 0;
         refuse(probe, no_btf ? Availability::no : Availability::unknown, "btf", error,
                no_btf ? "the kernel has no BTF (/sys/kernel/btf/vmlinux), which LSM programs need"
                       : "cannot find bpf_lsm_file_open in the kernel's BTF: " + errno_text(error));
@@ -151,7 +155,7 @@ void trial_load(BpfLsmProbe& probe) {
     bpf_prog_load_opts options{};
     options.sz = sizeof(options);
     options.expected_attach_type = BPF_LSM_MAC;
-    options.attach_btf_id = static_cast<__u32>(btf_id);
+    options.attach_btf_id = *btf_id;
     options.log_level = 1;
     options.log_size = sizeof(log);
     options.log_buf = log;
