@@ -434,11 +434,11 @@ __noinline int llh_forget(struct llh_fs_subject *s)
 	return s->nlayers;
 }
 
-/* Landlock's landlock_get_applicable_subject(any_fs), with every layer. */
+/* Landlock's landlock_get_applicable_subject(any_fs), with every layer.  Callers
+ * first return for tasks outside every domain (llh_outside_domains()), before
+ * they zero their walk state. */
 static __always_inline int collect_fs_layers(struct llh_fs_subject *s)
 {
-	if (llh_outside_domains())
-		return llh_forget(s);
 	s->top = current_top_level();
 	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, fs_level_step, s, 0);
 	return llh_forget(s);
@@ -756,7 +756,8 @@ static __always_inline bool file_is_device(struct file *file)
 
 /* Landlock's hook_file_open(): also decides TRUNCATE and IOCTL_DEV for the life
  * of the file, remembered in llh_files when denied.  (A global function: it
- * owns the walk state.) */
+ * owns the walk state.)  Its program has returned for tasks outside every
+ * domain already. */
 __noinline int llh_check_open(__u64 file_addr, struct llh_denial *d)
 {
 	struct file *file = (void *)file_addr;
@@ -937,8 +938,11 @@ __noinline int llh_check_path(__u64 path_addr, __u32 request, __u64 object, __u3
 {
 	struct path *path = KPTR(struct path, path_addr);
 	__u64 dentry = (__u64)path->dentry, vfsmnt = (__u64)path->mnt;
-	struct llh_walk w = {};
 	int err;
+
+	if (llh_outside_domains())
+		return 0;
+	struct llh_walk w = {};
 
 	collect_fs_layers(&w.s);
 	if (!w.s.any_domain)
@@ -960,8 +964,11 @@ __noinline int llh_check_refer(__u64 old_dentry, __u64 new_dir_addr, __u64 new_d
 {
 	struct path *new_dir = KPTR(struct path, new_dir_addr);
 	__u64 new_parent = (__u64)new_dir->dentry, vfsmnt = (__u64)new_dir->mnt;
-	struct llh_walk w = {};
 	int err;
+
+	if (llh_outside_domains())
+		return 0;
+	struct llh_walk w = {};
 
 	collect_fs_layers(&w.s);
 	if (!w.s.any_domain)
