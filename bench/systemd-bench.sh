@@ -60,15 +60,18 @@ for i in $(seq 1 500); do
         printf '[Service]\nEnvironment=N=%d\n' "$i" >"$UNITS/bench-$i.service.d/override.conf"
     fi
 done
-: >"$BATS_TEST_TMPDIR/gen.us"
-for _ in $(seq 1 "$RUNS"); do
+# One generator run over $UNITS into an empty output directory; its microseconds appended to $1.
+time_generator() {
+    local start
     rm -rf "$BATS_TEST_TMPDIR/gen/normal"
     mkdir -p "$BATS_TEST_TMPDIR/gen/normal"
     start=$(now_us)
     SYSTEMD_UNIT_PATH=$UNITS SYSTEMD_SCOPE=system "$LLH_SYSTEMD_GENERATOR" "$BATS_TEST_TMPDIR/gen/normal" \
         "$BATS_TEST_TMPDIR/gen/early" "$BATS_TEST_TMPDIR/gen/late"
-    echo $(($(now_us) - start)) >>"$BATS_TEST_TMPDIR/gen.us"
-done
+    echo $(($(now_us) - start)) >>"$1"
+}
+: >"$BATS_TEST_TMPDIR/gen.us"
+for _ in $(seq 1 "$RUNS"); do time_generator "$BATS_TEST_TMPDIR/gen.us"; done
 written=$(find "$BATS_TEST_TMPDIR/gen/normal" -name zz-landlock.conf | wc -l)
 echo "generator: 500 unit files (50 with LandlockPolicy=, $written drop-ins written): median $(median_ms "$BATS_TEST_TMPDIR/gen.us") ms over $RUNS runs (target < 100 ms)"
 
@@ -79,17 +82,11 @@ if [[ $(id -u) -eq 0 ]]; then
     : >"$BATS_TEST_TMPDIR/gen-first.us"
     mkdir -p /run/landlock-hooks
     export UNITS RUNS BATS_TEST_TMPDIR LLH_SYSTEMD_GENERATOR
-    unshare --mount --propagation private bash -euo pipefail -c '
+    unshare --mount --propagation private bash -euo pipefail -c "$(declare -f now_us time_generator)"'
         mount -t tmpfs -o mode=0755 llh-bench /run/landlock-hooks
-        now_us() { echo $((${EPOCHREALTIME/./})); }
         for _ in $(seq 1 "$RUNS"); do
             rm -f /run/landlock-hooks/cgroup-mode.probe
-            rm -rf "$BATS_TEST_TMPDIR/gen/normal"
-            mkdir -p "$BATS_TEST_TMPDIR/gen/normal"
-            start=$(now_us)
-            SYSTEMD_UNIT_PATH=$UNITS SYSTEMD_SCOPE=system "$LLH_SYSTEMD_GENERATOR" "$BATS_TEST_TMPDIR/gen/normal" \
-                "$BATS_TEST_TMPDIR/gen/early" "$BATS_TEST_TMPDIR/gen/late"
-            echo $(($(now_us) - start)) >>"$BATS_TEST_TMPDIR/gen-first.us"
+            time_generator "$BATS_TEST_TMPDIR/gen-first.us"
             # No answer written: the probe did not run (cgroup mode attached) or could not answer.
             [[ -f /run/landlock-hooks/cgroup-mode.probe ]] || { echo "systemd-bench: the generator cached no probe answer" >&2; exit 1; }
         done'
