@@ -71,7 +71,7 @@ Result<std::string> store_policy(const StoreLayout& layout, std::string_view tex
             return path;
         }
     }
-    if (auto written = write_file_atomic(path, text, 0644); !written) {
+    if (auto written = replace_volatile_file(path, text, 0644); !written) {
         return tl::unexpected(written.error());
     }
     return path;
@@ -144,7 +144,7 @@ Result<void> write_record(const StoreLayout& layout, const ContainerRecord& reco
     auto lock = StoreLock::acquire(layout);
     if (!lock) return tl::unexpected(lock.error());
     if (auto made = make_directories(layout.containers, 0755); !made) return made;
-    return write_file_atomic(record_path(layout, record.id), record.to_json().dump(2) + "\n", 0644);
+    return replace_volatile_file(record_path(layout, record.id), record.to_json().dump(2) + "\n", 0644);
 }
 
 Result<std::optional<ContainerRecord>> read_record(const StoreLayout& layout, std::string_view id) {

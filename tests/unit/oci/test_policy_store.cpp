@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 
+#include "oci-hook/file_io.hpp"
 #include "oci-hook/policy_store.hpp"
 #include "oci_fixture.hpp"
 
@@ -291,6 +292,59 @@ TEST(ProcessStartTime, reads_this_process_and_not_a_missing_one) {
     EXPECT_TRUE(process_start_time(::getpid()));
     EXPECT_FALSE(process_start_time(0));
     EXPECT_FALSE(process_start_time(-1));
+}
+
+// The store's files are swapped into place: an existing record is replaced whole, nothing else
+// is left in the directory, and a file that was not there is created.
+TEST_F(OciTest, a_volatile_file_is_created_and_replaced_whole) {
+    const auto path = root_ / "record.json";
+    ASSERT_TRUE(replace_volatile_file(path.string(), "first\n", 0644));
+    EXPECT_EQ("first\n", read_text(path));
+    ASSERT_TRUE(replace_volatile_file(path.string(), "second, longer\n", 0644));
+    EXPECT_EQ("second, longer\n", read_text(path));
+    std::size_t entries = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(root_)) ++entries;
+    EXPECT_EQ(2U, entries);  // policies/ and record.json: no temporary left
+    struct stat st {};
+    ASSERT_EQ(0, ::stat(path.c_str(), &st));
+    EXPECT_EQ(0644U, st.st_mode & 07777);
+}
+
+// A directory in the way is never swapped away: the write fails as a rename over it would.
+TEST_F(OciTest, a_volatile_file_does_not_replace_a_directory) {
+    const auto path = root_ / "record.json";
+    std::filesystem::create_directory(path);
+    EXPECT_FALSE(replace_volatile_file(path.string(), "text", 0644));
+    EXPECT_TRUE(std::filesystem::is_directory(path));
+}
+
+// Files are read whole whatever their size, pipes past the limit are drained and refused.
+TEST_F(OciTest, bounded_reads_take_whole_files_and_refuse_what_is_too_large) {
+    const auto path = root_ / "big.json";
+    const std::string text(300000, 'x');  // more than one round of reading
+    write_text(path, text);
+    auto read = read_bounded_file(path.string(), text.size());
+    ASSERT_TRUE(read) << read.error().what();
+    EXPECT_EQ(text, *read);
+    EXPECT_FALSE(read_bounded_file(path.string(), text.size() - 1));
+
+    int fds[2];
+    ASSERT_EQ(0, ::pipe(fds));
+    const pid_t writer = ::fork();
+    if (writer == 0) {
+        ::close(fds[0]);
+        const std::string chunk(100000, 'y');
+        for (int i = 0; i < 3; ++i) (void)!::write(fds[1], chunk.data(), chunk.size());
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    auto piped = read_all(fds[0], 150000, "the pipe");
+    ::close(fds[0]);
+    int status = 0;
+    ::waitpid(writer, &status, 0);
+    ASSERT_FALSE(piped);
+    EXPECT_EQ("the pipe is larger than 150000 bytes", piped.error().message);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);  // drained: the writer never blocked
 }
 
 }  // namespace
