@@ -5,6 +5,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -28,18 +29,64 @@ void append_field(std::string& datagram, std::string_view name, std::string_view
     datagram += '\n';
 }
 
-// Sends one entry to journald; false when there is no journal (then syslog gets it).
-// libsystemd is not linked for this: hooks run on every container start and should start fast.
-bool send_to_journal(const std::string& datagram) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    if (!fd.valid()) return false;
+// Connects a datagram socket to `path`: 0, or why not (an errno value).
+int connect_to(const UniqueFd& fd, const char* path) {
+    if (!fd.valid()) return errno;
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, kJournalSocket, sizeof address.sun_path - 1);
-    const auto sent = ::sendto(fd.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL,
-                               reinterpret_cast<const sockaddr*>(&address), sizeof address);
-    return sent == static_cast<ssize_t>(datagram.size());
+    std::strncpy(address.sun_path, path, sizeof address.sun_path - 1);
+    return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 ? 0 : errno;
 }
+
+UniqueFd datagram_socket() {
+    return UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+}
+
+// Where the lines go, found at the first line and kept for the process: a hook or the wrapper
+// writes a few lines and exits, and a socket per line, or syslog(3)'s connect attempt (after
+// its time-zone lookup) per line where no syslog runs, cost every container start. libsystemd
+// is not linked for this: hooks run on every container start and should start fast.
+class Sinks {
+public:
+    static Sinks& get() {
+        static Sinks sinks;
+        return sinks;
+    }
+
+    // False when there is no journal or it refused this entry (then syslog gets it).
+    bool send_to_journal(const std::string& datagram) {
+        if (!journal_.valid()) return false;
+        return ::send(journal_.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL) ==
+               static_cast<ssize_t>(datagram.size());
+    }
+
+    void send_to_syslog(const std::string& program, int priority, const std::string& line) {
+        if (!syslog_probed_) {
+            // glibc would retry the connect at every line; asked once here, it is not asked again.
+            // Only "nobody there" counts as no syslog (a stream socket refuses a datagram one).
+            const int error = connect_to(datagram_socket(), _PATH_LOG);
+            syslog_running_ = error != ENOENT && error != ECONNREFUSED;
+            syslog_probed_ = true;
+        }
+        if (!syslog_running_) return;
+        if (ident_ != program) {
+            ident_ = program;  // openlog keeps the pointer: the string lives as long as this
+            ::openlog(ident_.c_str(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        }
+        ::syslog(priority, "%s", line.c_str());
+    }
+
+private:
+    Sinks() {
+        UniqueFd journal = datagram_socket();
+        if (connect_to(journal, kJournalSocket) == 0) journal_ = std::move(journal);
+    }
+
+    UniqueFd journal_;
+    bool syslog_probed_ = false;
+    bool syslog_running_ = false;
+    std::string ident_;
+};
 
 }  // namespace
 
@@ -69,11 +116,7 @@ void HookLog::emit(int priority, std::string_view message, bool to_stderr) const
         append_field(datagram, "SYSLOG_IDENTIFIER", program_);
         if (!container_.empty()) append_field(datagram, "CONTAINER_ID", container_);
         if (!stage_.empty()) append_field(datagram, "LANDLOCK_HOOK_STAGE", stage_);
-        if (!send_to_journal(datagram)) {
-            openlog(program_.c_str(), LOG_PID, LOG_DAEMON);
-            syslog(priority, "%s", line.c_str());
-            closelog();
-        }
+        if (!Sinks::get().send_to_journal(datagram)) Sinks::get().send_to_syslog(program_, priority, line);
         start = end + 1;
     }
 }

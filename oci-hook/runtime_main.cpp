@@ -21,8 +21,8 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -46,10 +46,49 @@ bool is_self(const std::string& path) {
     return std::filesystem::equivalent(path, "/proc/self/exe", ec);
 }
 
-std::string trim(std::string text) {
+std::string_view trim(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r");
     const auto last = text.find_last_not_of(" \t\r");
-    return first == std::string::npos ? std::string() : text.substr(first, last - first + 1);
+    return first == std::string_view::npos ? std::string_view() : text.substr(first, last - first + 1);
+}
+
+// Calls `each` with every piece of `text` between separators. (No std::istringstream: a stream
+// sets up the C++ locale, a measurable part of a start that passes a container through untouched.)
+template <class Each>
+void split(std::string_view text, char separator, Each each) {
+    for (;;) {
+        const auto end = text.find(separator);
+        each(text.substr(0, end));
+        if (end == std::string_view::npos) return;
+        text.remove_prefix(end + 1);
+    }
+}
+
+// `runtime = PATH` in runtime.conf's text; "" when it names none (the last one counts).
+std::string configured_runtime(std::string_view conf) {
+    std::string chosen;
+    split(conf, '\n', [&](std::string_view line) {
+        line = trim(line);
+        if (line.empty() || line[0] == '#') return;
+        const auto equals = line.find('=');
+        if (equals != std::string_view::npos && trim(line.substr(0, equals)) == "runtime") {
+            chosen = trim(line.substr(equals + 1));
+        }
+    });
+    return chosen;
+}
+
+// runc in PATH (not this wrapper, if it is installed as runc); "" when there is none.
+std::string runc_in_path() {
+    const char* path = std::getenv("PATH");
+    std::string found;
+    split(path != nullptr ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ':',
+          [&](std::string_view dir) {
+              if (!found.empty() || dir.empty()) return;
+              const std::string candidate = std::string(dir) + "/runc";
+              if (::access(candidate.c_str(), X_OK) == 0 && !is_self(candidate)) found = candidate;
+          });
+    return found;
 }
 
 // LANDLOCK_RUNTIME, then `runtime = PATH` in /etc/landlock/runtime.conf, then runc in PATH.
@@ -58,24 +97,10 @@ llh::Result<std::string> real_runtime() {
     if (const char* env = std::getenv("LANDLOCK_RUNTIME"); env != nullptr && *env != '\0') {
         chosen = env;
     } else if (auto conf = llh::read_bounded_file(std::string(llh::kRuntimeConf), 64U << 10); conf) {
-        std::istringstream lines(*conf);
-        for (std::string line; std::getline(lines, line);) {
-            line = trim(line);
-            if (line.empty() || line[0] == '#') continue;
-            const auto equals = line.find('=');
-            if (equals != std::string::npos && trim(line.substr(0, equals)) == "runtime") {
-                chosen = trim(line.substr(equals + 1));
-            }
-        }
+        chosen = configured_runtime(*conf);
     }
     if (chosen.empty()) {
-        const char* path = std::getenv("PATH");
-        std::istringstream dirs(path != nullptr ? path
-                                                : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        for (std::string dir; std::getline(dirs, dir, ':');) {
-            const std::string candidate = dir + "/runc";
-            if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0 && !is_self(candidate)) return candidate;
-        }
+        if (std::string runc = runc_in_path(); !runc.empty()) return runc;
         return llh::fail("no runc found in PATH",
                          "install runc, or name the runtime in LANDLOCK_RUNTIME or in /etc/landlock/runtime.conf "
                          "(runtime = /usr/bin/crun)");
