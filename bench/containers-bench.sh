@@ -39,14 +39,17 @@ report() {
 }
 
 # Runs each variant (a shell function name) once per round, RUNS rounds; samples in $WORK/NAME.
+# prepare_NAME, when defined, runs first, untimed (restoring the bundle's config.json). The clock
+# is bash's own: a date(1) process on each side would add its start and exit to every sample.
 bench_rounds() {
     local round variant start end
     for ((round = 0; round < RUNS; round++)); do
         for variant in "$@"; do
-            start=$(date +%s%N)
+            if declare -F "prepare_$variant" >/dev/null; then "prepare_$variant"; fi
+            start=${EPOCHREALTIME/[.,]/}
             "$variant" >/dev/null 2>&1 || { echo "containers-bench: $variant failed" >&2; exit 1; }
-            end=$(date +%s%N)
-            echo $(((end - start) / 1000)) >>"$WORK/$variant"
+            end=${EPOCHREALTIME/[.,]/}
+            echo $((end - start)) >>"$WORK/$variant"
         done
     done
 }
@@ -81,15 +84,37 @@ cp "$B/config.json" "$WORK/policy.json"
 
 # --- crun -----------------------------------------------------------------------------------
 if wants crun; then
+# Debian's /run is a tmpfs, and so are crun's state (/run/crun) and landlock-hooks' store
+# (/run/landlock-hooks) there. Where /run is not one (this development VM: ext4 without a journal,
+# mounted with online discard, so that every file replaced there waits for a discard), RUN_TMPFS=1
+# (the default then) gives both directories a tmpfs inside the crun rounds' private mount
+# namespace, plain and wrapped starts alike; RUN_TMPFS=0 measures on the host's /run as it is.
+# The bundle stays where it is (TMPDIR): Debian 12's /tmp is on disk.
+RUN_FS=$(stat -f -c %T /run)
+if [[ "$RUN_FS" == tmpfs ]]; then RUN_TMPFS=0; else RUN_TMPFS=${RUN_TMPFS:-1}; fi
+if [[ "$RUN_TMPFS" == 1 ]]; then
+    echo "containers-bench: crun rounds with /run/crun and /run/landlock-hooks on a tmpfs, as on Debian" \
+        "(this machine's /run is $RUN_FS; RUN_TMPFS=0 measures on it)"
+fi
 # The rounds run inside one pure-cgroup2 mount namespace (see crun_ns), so that setting the
-# namespace up is not part of what is measured.
+# namespace up is not part of what is measured. One start of each variant comes first, untimed:
+# on a fresh store the first start asking for a policy probes the kernel for cgroup mode.
 cat >"$WORK/crun-bench.sh" <<INNER
 set -euo pipefail
 RUNS=$RUNS WORK=$WORK
+if [[ $RUN_TMPFS == 1 ]]; then
+    mkdir -p /run/crun /run/landlock-hooks
+    mount -t tmpfs -o mode=0755 llh-bench /run/crun
+    mount -t tmpfs -o mode=0755 llh-bench /run/landlock-hooks
+fi
 $(declare -f bench_rounds)
-crun_plain() { cp "$WORK/plain.json" "$B/config.json"; crun run --bundle "$B" llh-bench-\$\$; }
-crun_wrapped() { cp "$WORK/plain.json" "$B/config.json"; LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
-crun_policy() { cp "$WORK/policy.json" "$B/config.json"; LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
+prepare_crun_plain() { cp "$WORK/plain.json" "$B/config.json"; }
+prepare_crun_wrapped() { cp "$WORK/plain.json" "$B/config.json"; }
+prepare_crun_policy() { cp "$WORK/policy.json" "$B/config.json"; }
+crun_plain() { crun run --bundle "$B" llh-bench-\$\$; }
+crun_wrapped() { LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
+crun_policy() { LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
+for variant in crun_plain crun_wrapped crun_policy; do "prepare_\$variant"; "\$variant" >/dev/null 2>&1; done
 bench_rounds crun_plain crun_wrapped crun_policy
 INNER
 crun_ns bash "$WORK/crun-bench.sh"
@@ -101,9 +126,13 @@ fi
 
 # --- runc -----------------------------------------------------------------------------------
 if wants runc; then
-runc_plain() { cp "$WORK/plain.json" "$B/config.json"; runc run --bundle "$B" "llh-bench-$$"; }
-runc_wrapped() { cp "$WORK/plain.json" "$B/config.json"; LANDLOCK_RUNTIME=$(command -v runc) "$RUNTIME" run --bundle "$B" "llh-bench-$$"; }
-runc_policy() { cp "$WORK/policy.json" "$B/config.json"; LANDLOCK_RUNTIME=$(command -v runc) "$RUNTIME" run --bundle "$B" "llh-bench-$$"; }
+RUNC=$(command -v runc)
+prepare_runc_plain() { cp "$WORK/plain.json" "$B/config.json"; }
+prepare_runc_wrapped() { cp "$WORK/plain.json" "$B/config.json"; }
+prepare_runc_policy() { cp "$WORK/policy.json" "$B/config.json"; }
+runc_plain() { runc run --bundle "$B" "llh-bench-$$"; }
+runc_wrapped() { LANDLOCK_RUNTIME=$RUNC "$RUNTIME" run --bundle "$B" "llh-bench-$$"; }
+runc_policy() { LANDLOCK_RUNTIME=$RUNC "$RUNTIME" run --bundle "$B" "llh-bench-$$"; }
 bench_rounds runc_plain runc_wrapped runc_policy
 plain=$(median_ms "$WORK/runc_plain")
 report "runc run true (plain)" "$plain" "$plain"
