@@ -132,6 +132,7 @@ extern int bpf_path_d_path(struct path *path, char *buf, size_t buf__sz) __ksym;
 #define LLH_EPERM 1
 #define LLH_ENOENT 2
 #define LLH_EACCES 13
+#define LLH_EEXIST 17
 #define LLH_EXDEV 18
 #define LLH_EINVAL 22
 #define LLH_EAFNOSUPPORT 97
@@ -267,6 +268,47 @@ struct {
 	__type(key, int);
 	__type(value, __u64);
 } llh_cgroup_verdicts SEC(".maps");
+
+/* How many entries llh_files and llh_fowners hold together.  Only these
+ * programs write those maps, so the count is exact, and freeing a file when no
+ * file has an entry (a machine without sandboxed workloads holding files) costs
+ * no hash lookup.  An entry is counted before its file can be freed: it is
+ * made while the file is being opened or by a task holding it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} llh_file_entries SEC(".maps");
+
+static __always_inline void count_file_entries(__s64 delta)
+{
+	__u32 zero = 0;
+	__u64 *count = bpf_map_lookup_elem(&llh_file_entries, &zero);
+
+	if (count)
+		__sync_fetch_and_add(count, delta);
+}
+
+/* An entry of llh_files or llh_fowners for the file at @key, counted. */
+static __always_inline long put_file_entry(void *map, __u64 *key, void *value)
+{
+	long err = bpf_map_update_elem(map, key, value, BPF_NOEXIST);
+
+	if (!err) {
+		count_file_entries(1);
+		return 0;
+	}
+	if (err == -LLH_EEXIST)
+		return bpf_map_update_elem(map, key, value, BPF_EXIST);
+	return err;
+}
+
+static __always_inline void drop_file_entry(void *map, __u64 *key)
+{
+	if (!bpf_map_delete_elem(map, key))
+		count_file_entries(-1);
+}
 
 #include "llh_events.bpf.h"
 
@@ -801,7 +843,7 @@ __noinline int llh_check_open(__u64 file_addr, struct llh_denial *d)
 
 		/* Fail closed: a file whose limits cannot be remembered is
 		 * not opened. */
-		if (bpf_map_update_elem(&llh_files, &file_addr, &value, BPF_ANY)) {
+		if (put_file_entry(&llh_files, &file_addr, &value)) {
 			note(d, LLH_EVENT_FS, w.s.inner_policy, denied, LLH_EACCES,
 			     (__u64)dentry);
 			return -LLH_EACCES;
@@ -832,15 +874,20 @@ int BPF_PROG(llh_file_open, struct file *file, int ret)
 SEC("lsm/file_free_security")
 int BPF_PROG(llh_file_free_security, struct file *file)
 {
-	__u64 key = (__u64)file;
+	__u64 key = (__u64)file, *entries;
+	__u32 zero = 0;
 
+	/* Not skipped for tasks outside every domain: a file opened under one may be
+	 * freed by anybody it was passed to. */
+	entries = bpf_map_lookup_elem(&llh_file_entries, &zero);
+	if (entries && !*(volatile __u64 *)entries)
+		return 0;
 	/* Looked up first: most files have no entry, and a lookup takes no bucket
-	 * lock where a delete does.  (Not skipped for tasks outside every domain: a
-	 * file opened under one may be closed by anybody it was passed to.) */
+	 * lock where a delete does. */
 	if (bpf_map_lookup_elem(&llh_files, &key))
-		bpf_map_delete_elem(&llh_files, &key);
+		drop_file_entry(&llh_files, &key);
 	if (bpf_map_lookup_elem(&llh_fowners, &key))
-		bpf_map_delete_elem(&llh_fowners, &key);
+		drop_file_entry(&llh_fowners, &key);
 	return 0;
 }
 
@@ -1332,7 +1379,7 @@ int BPF_PROG(llh_file_set_fowner, struct file *file)
 	__u64 key = (__u64)file;
 
 	if (!find_inner_layer(LANDLOCK_SCOPE_SIGNAL, &layer)) {
-		bpf_map_delete_elem(&llh_fowners, &key);
+		drop_file_entry(&llh_fowners, &key);
 		return 0;
 	}
 	struct llh_fowner fowner = {
@@ -1341,7 +1388,7 @@ int BPF_PROG(llh_file_set_fowner, struct file *file)
 		.tgid = bpf_get_current_pid_tgid() >> 32,
 		.policy_id = layer.policy_id,
 	};
-	bpf_map_update_elem(&llh_fowners, &key, &fowner, BPF_ANY);
+	put_file_entry(&llh_fowners, &key, &fowner);
 	return 0;
 }
 

@@ -137,7 +137,8 @@ enum llh_change_op {
 
 /* Internal maps of the programs, never written by user space (pin them like the others; their
  * layout is not part of LLH_ABI_VERSION): llh_cgroup_verdicts (CGRP_STORAGE, the remembered
- * answers above), llh_fowners (HASH, struct file address -> the F_SETOWN
+ * answers above), llh_file_entries (ARRAY, the number of entries of llh_files and
+ * llh_fowners), llh_fowners (HASH, struct file address -> the F_SETOWN
  * caller's innermost signal-scoped layer, for SIGIO/SIGURG) and llh_rate (LRU_HASH, policy_id -> the
  * per-second event budget). */
 

@@ -106,7 +106,7 @@ __noinline int llh_guard_cgroup_file(__u64 file_addr, struct llh_denial *d)
 		if (cgrp && cgroup_in_subtree((struct cgroup *)cgrp, layer.cgroup_id, layer.level))
 			return 0;
 	}
-	bpf_map_delete_elem(&llh_files, &file_addr);
+	drop_file_entry(&llh_files, &file_addr);
 	note(d, LLH_EVENT_CHANGE, layer.policy_id, LLH_CHANGE_CGROUP, LLH_EPERM, dentry);
 	return -LLH_EPERM;
 }

@@ -35,6 +35,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernel/llh_bpf_abi.h"
@@ -1062,6 +1063,53 @@ void escape_cases() {
     kill_escapes();
 }
 
+// llh_files/llh_fowners entries and their count (llh_file_entries), which file_free_security
+// trusts to skip its lookups when it is 0: (entries, count).
+std::pair<size_t, uint64_t> file_entries() {
+    size_t entries = 0;
+    for (int map : {bpf_map__fd(skel->maps.llh_files), bpf_map__fd(skel->maps.llh_fowners)}) {
+        uint64_t key = 0, next = 0;
+        for (uint64_t* at = nullptr; bpf_map_get_next_key(map, at, &next) == 0; at = &key) {
+            key = next;
+            ++entries;
+        }
+    }
+    const uint32_t zero = 0;
+    uint64_t counted = ~0ULL;
+    must(bpf_map_lookup_elem(bpf_map__fd(skel->maps.llh_file_entries), &zero, &counted) == 0, "llh_file_entries");
+    return {entries, counted};
+}
+
+// A file opened without the TRUNCATE right has an entry while it is open, counted; it goes, and
+// the count with it, when the file is freed. Runs last: every earlier case's files are gone too.
+void file_entries_case() {
+    const CgroupPolicy cp = attach_cgroup(Policy{fs_layer({{P("a"), kRead}})});
+    int ready[2], done[2];
+    must(pipe(ready) == 0 && pipe(done) == 0, "pipe");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        enter_cgroup(cp.dirs.back());
+        const int fd = open(P("a/f").c_str(), O_RDONLY | O_CLOEXEC);
+        char byte = 0;
+        if (fd < 0 || write(ready[1], &byte, 1) != 1 || read(done[0], &byte, 1) != 1) _exit(1);
+        _exit(0);
+    }
+    char byte = 0;
+    must(read(ready[0], &byte, 1) == 1, "child ready");
+    const auto open_now = file_entries();
+    must(write(done[1], &byte, 1) == 1, "done");
+    const int rc = wait_child(pid);
+    for (int fd : {ready[0], ready[1], done[0], done[1]}) close(fd);
+    detach_cgroup(cp);
+    const auto closed = file_entries();
+    ok(rc == 0 && open_now == std::pair<size_t, uint64_t>{1, 1} && closed == std::pair<size_t, uint64_t>{0, 0},
+       "a file's entry lives as long as the file, counted (cgroup mode only)",
+       "open: " + std::to_string(open_now.first) + " entries, " + std::to_string(open_now.second) +
+           " counted; freed: " + std::to_string(closed.first) + " entries, " + std::to_string(closed.second) +
+           " counted");
+}
+
 void identify_case() {
     llh_inode_key key{};
     struct stat st;
@@ -1119,6 +1167,7 @@ int main(int argc, char** argv) {
     if (want("guard")) guard_cases();
     if (want("events")) event_case();
     if (want("escape")) escape_cases();
+    file_entries_case();
 
     printf("1..%d\n", test_number);
     ring_buffer__free(events);
