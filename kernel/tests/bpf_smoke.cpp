@@ -392,6 +392,29 @@ Layer fs_layer(std::vector<FsRule> rules) {
 
 // ---- cases ----------------------------------------------------------------------------------
 
+// A child in `cgroup` that runs `before` (which must give 0), lets the parent run `between`, then
+// exits with what `after` gives: for cases where the maps change under a running task.
+int run_around(const std::string& cgroup, const Op& before, const std::function<void()>& between, const Op& after) {
+    int ready[2], go[2];
+    must(pipe(ready) == 0 && pipe(go) == 0, "pipe");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        enter_cgroup(cgroup);
+        char byte = 0;
+        if (before() != 0) _exit(200);
+        if (write(ready[1], &byte, 1) != 1 || read(go[0], &byte, 1) != 1) _exit(201);
+        _exit(after() & 0xff);
+    }
+    char byte = 0;
+    must(read(ready[0], &byte, 1) == 1, "child ready");
+    between();
+    must(write(go[1], &byte, 1) == 1, "go");
+    const int rc = wait_child(pid);
+    for (int fd : {ready[0], ready[1], go[0], go[1]}) close(fd);
+    return rc;
+}
+
 // The programs remember, per cgroup, that no domain is above it (tasks outside every sandbox pay
 // one lookup). A task whose cgroup is remembered so must be held from the moment a domain is
 // attached above it, without leaving its cgroup: here one that opened files freely before.
@@ -400,30 +423,14 @@ void remembered_outside_case() {
     for (const Policy* each : {&policy, &outer}) {
         const CgroupPolicy cp = attach_cgroup(*each);
         remove_domains(cp);
-        int ready[2], attached[2];
-        must(pipe(ready) == 0 && pipe(attached) == 0, "pipe");
-        fflush(stdout);
-        pid_t pid = fork();
-        if (pid == 0) {
-            enter_cgroup(cp.dirs.back());
-            const int before = try_open(P("b/f"), O_RDONLY);
-            char byte = 0;
-            if (write(ready[1], &byte, 1) != 1 || read(attached[0], &byte, 1) != 1) _exit(200);
-            const int after = try_open(P("b/f"), O_RDONLY);
-            const int allowed = try_open(P("a/f"), O_RDONLY);
-            _exit(before != 0 ? 201 : allowed != 0 ? 202 : after);
-        }
-        char byte = 0;
-        must(read(ready[0], &byte, 1) == 1, "child ready");
         CgroupPolicy attach = cp;  // outer: only the parent's domain (ro a), none on the task's cgroup
         if (each == &outer) {
             attach.ids.resize(1);
             attach.domains.resize(1);
         }
-        put_domains(attach);
-        must(write(attached[1], &byte, 1) == 1, "attached");
-        const int rc = wait_child(pid);
-        for (int fd : {ready[0], ready[1], attached[0], attached[1]}) close(fd);
+        const int rc = run_around(
+            cp.dirs.back(), [] { return try_open(P("b/f"), O_RDONLY); }, [&] { put_domains(attach); },
+            [] { return try_open(P("a/f"), O_RDONLY) != 0 ? 202 : try_open(P("b/f"), O_RDONLY); });
         detach_cgroup(cp);
         ok(rc == EACCES,
            std::string("a task remembered outside every domain is held once one is attached ") +
@@ -1084,23 +1091,11 @@ std::pair<size_t, uint64_t> file_entries() {
 // the count with it, when the file is freed. Runs last: every earlier case's files are gone too.
 void file_entries_case() {
     const CgroupPolicy cp = attach_cgroup(Policy{fs_layer({{P("a"), kRead}})});
-    int ready[2], done[2];
-    must(pipe(ready) == 0 && pipe(done) == 0, "pipe");
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        enter_cgroup(cp.dirs.back());
-        const int fd = open(P("a/f").c_str(), O_RDONLY | O_CLOEXEC);
-        char byte = 0;
-        if (fd < 0 || write(ready[1], &byte, 1) != 1 || read(done[0], &byte, 1) != 1) _exit(1);
-        _exit(0);
-    }
-    char byte = 0;
-    must(read(ready[0], &byte, 1) == 1, "child ready");
-    const auto open_now = file_entries();
-    must(write(done[1], &byte, 1) == 1, "done");
-    const int rc = wait_child(pid);
-    for (int fd : {ready[0], ready[1], done[0], done[1]}) close(fd);
+    std::pair<size_t, uint64_t> open_now;
+    const int rc = run_around(
+        // The file stays open until the child exits.
+        cp.dirs.back(), [] { return open(P("a/f").c_str(), O_RDONLY | O_CLOEXEC) < 0 ? errno : 0; },
+        [&] { open_now = file_entries(); }, [] { return 0; });
     detach_cgroup(cp);
     const auto closed = file_entries();
     ok(rc == 0 && open_now == std::pair<size_t, uint64_t>{1, 1} && closed == std::pair<size_t, uint64_t>{0, 0},
