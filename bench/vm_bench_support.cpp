@@ -143,11 +143,6 @@ double in_child(const std::function<bool()>& prepare, const std::function<double
     return value;
 }
 
-bool enter_cgroup(const std::string& cgroup_dir) {
-    const UniqueFd fd(::open((cgroup_dir + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-    return fd.valid() && ::write(fd.get(), "0", 1) == 1;
-}
-
 std::vector<std::size_t> rotated(std::size_t count, int round) {
     std::vector<std::size_t> order;
     for (std::size_t i = 0; i < count; ++i) order.push_back((i + static_cast<std::size_t>(round)) % count);

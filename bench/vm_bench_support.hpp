@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernel/cgroup_enforcer.hpp"
+#include "kernel/tests/vm_support.hpp"
 #include "libpolicy/policy.hpp"
 
 namespace llh::bench {
@@ -43,8 +44,8 @@ double open_close_ns(const std::string& path, int iterations);
 // `measure`, and hands the number back through a pipe. Fails the benchmark when the child does.
 double in_child(const std::function<bool()>& prepare, const std::function<double()>& measure);
 
-// Moves the calling process into a cgroup v2 directory.
-bool enter_cgroup(const std::string& cgroup_dir);
+// Moves the calling process into a cgroup v2 directory (the guest tests' own).
+using test::enter_cgroup;
 
 // One interleaving order per round: round r starts at variant r % count, so that a slow phase
 // of the (shared, emulated) machine falls on every variant alike.

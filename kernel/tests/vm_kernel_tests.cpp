@@ -185,51 +185,44 @@ TEST_F(CgroupMode, ATaskInTheCgroupReadsOnlyWhatTheRulesAllow) {
 // the first completed execve in the cgroup on, for that program and every task of the cgroup.
 TEST_F(CgroupMode, UntilExecHoldsFromTheFirstExecInTheCgroup) {
     TestCgroup cg(root_, name("until-exec"));
-    int go[2], done[2];
-    ASSERT_EQ(0, ::pipe2(go, O_CLOEXEC));
-    ASSERT_EQ(0, ::pipe2(done, O_CLOEXEC));
     const std::string denied = denied_ + "/file";
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-        // Like runc init: in the cgroup first, then told to go on, then exec.
-        const std::string pid = std::to_string(::getpid());
-        const int procs = ::open((cg.path() + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
-        if (procs < 0 || ::write(procs, pid.data(), pid.size()) < 0) ::_exit(200);
-        char byte = 0;
-        if (::write(done[1], "m", 1) != 1 || ::read(go[0], &byte, 1) != 1) ::_exit(201);
-        // Before its exec the runtime's init is not held: this open works.
-        if (test_open(denied, O_RDONLY | O_CLOEXEC) != 0) ::_exit(202);
-        const int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, STDERR_FILENO);
-        ::execl("/bin/busybox", "cat", denied.c_str(), static_cast<char*>(nullptr));
-        ::_exit(203);
-    }
-    char byte = 0;
-    ASSERT_EQ(1, ::read(done[0], &byte, 1));
-    auto report = enforcer_->attach(AttachRequest{cg.path(), "", true}, cgroup_policy({path_rule(allowed_, kRead)}));
-    ASSERT_TRUE(report) << report.error().what();
-    auto listed = enforcer_->status();
-    ASSERT_TRUE(listed) << listed.error().what();
-    const auto it = std::find_if(listed->begin(), listed->end(),
-                                 [&](const cgroup::Attachment& a) { return a.cgroup_id == report->cgroup_id; });
-    ASSERT_NE(listed->end(), it);
-    EXPECT_TRUE(it->waiting_for_exec);
-
-    ASSERT_EQ(1, ::write(go[1], "g", 1));
+    std::uint64_t cgroup_id = 0;
+    // Like runc init: in the cgroup first, then told to go on, then exec.
+    const int status = run_in_cgroup_around(
+        cg.path(), [] { return 0; },
+        [&] {
+            auto report =
+                enforcer_->attach(AttachRequest{cg.path(), "", true}, cgroup_policy({path_rule(allowed_, kRead)}));
+            ASSERT_TRUE(report) << report.error().what();
+            cgroup_id = report->cgroup_id;
+            auto listed = enforcer_->status();
+            ASSERT_TRUE(listed) << listed.error().what();
+            const auto it = std::find_if(listed->begin(), listed->end(),
+                                         [&](const cgroup::Attachment& a) { return a.cgroup_id == cgroup_id; });
+            ASSERT_NE(listed->end(), it);
+            EXPECT_TRUE(it->waiting_for_exec);
+        },
+        [&] {
+            // Before its exec the runtime's init is not held: this open works.
+            if (test_open(denied, O_RDONLY | O_CLOEXEC) != 0) return 203;
+            const int null = ::open("/dev/null", O_WRONLY);
+            ::dup2(null, STDERR_FILENO);
+            ::execl("/bin/busybox", "cat", denied.c_str(), static_cast<char*>(nullptr));
+            return 204;
+        });
+    ASSERT_NE(0U, cgroup_id);
     // busybox cat, the first program exec'd in the cgroup, is held: it cannot read the file.
-    EXPECT_EQ(1, wait_for(child));
+    EXPECT_EQ(1, status);
     // From then on every task of the cgroup is, exec or not.
     EXPECT_EQ(EACCES, open_in(cg.path(), denied));
     EXPECT_EQ(0, open_in(cg.path(), allowed_ + "/file"));
-    listed = enforcer_->status();
+    auto listed = enforcer_->status();
     ASSERT_TRUE(listed) << listed.error().what();
     for (const auto& attachment : *listed) {
-        if (attachment.cgroup_id == report->cgroup_id) {
+        if (attachment.cgroup_id == cgroup_id) {
             EXPECT_FALSE(attachment.waiting_for_exec);
         }
     }
-    for (int fd : {go[0], go[1], done[0], done[1]}) ::close(fd);
     detach(cg.path());
 }
 
@@ -239,28 +232,13 @@ TEST_F(CgroupMode, UntilExecHoldsFromTheFirstExecInTheCgroup) {
 TEST_F(CgroupMode, ATaskThatOpenedFilesBeforeTheAttachIsHeldRightAfterIt) {
     TestCgroup outer(root_, name("remembered"));
     TestCgroup inner(outer.path(), "child");
+    const std::string denied = denied_ + "/file";
+    const auto open_denied = [&] { return test_open(denied, O_RDONLY | O_CLOEXEC); };
     for (const TestCgroup* attached : {&inner, &outer}) {
-        int ready[2], go[2];
-        ASSERT_EQ(0, ::pipe2(ready, O_CLOEXEC));
-        ASSERT_EQ(0, ::pipe2(go, O_CLOEXEC));
-        const std::string denied = denied_ + "/file";
-        const pid_t child = ::fork();
-        ASSERT_GE(child, 0);
-        if (child == 0) {
-            const std::string pid = std::to_string(::getpid());
-            const int procs = ::open((inner.path() + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
-            if (procs < 0 || ::write(procs, pid.data(), pid.size()) < 0) ::_exit(200);
-            if (test_open(denied, O_RDONLY | O_CLOEXEC) != 0) ::_exit(201);
-            char byte = 0;
-            if (::write(ready[1], "r", 1) != 1 || ::read(go[0], &byte, 1) != 1) ::_exit(202);
-            ::_exit(test_open(denied, O_RDONLY | O_CLOEXEC));
-        }
-        char byte = 0;
-        ASSERT_EQ(1, ::read(ready[0], &byte, 1));
-        attach(attached->path(), cgroup_policy({path_rule(allowed_, kRead)}));
-        ASSERT_EQ(1, ::write(go[1], "g", 1));
-        EXPECT_EQ(EACCES, wait_for(child)) << "attached to " << attached->path();
-        for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
+        const int status = run_in_cgroup_around(
+            inner.path(), open_denied,
+            [&] { attach(attached->path(), cgroup_policy({path_rule(allowed_, kRead)})); }, open_denied);
+        EXPECT_EQ(EACCES, status) << "attached to " << attached->path();
         detach(attached->path());
     }
 }

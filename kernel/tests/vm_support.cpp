@@ -65,14 +65,46 @@ void TestCgroup::remove() {
     removed_ = true;
 }
 
+bool enter_cgroup(const std::string& cgroup) {
+    const UniqueFd fd(::open((cgroup + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+    return fd.valid() && ::write(fd.get(), "0", 1) == 1;
+}
+
 int run_in_cgroup(const std::string& cgroup, const std::function<int()>& body) {
     const pid_t pid = ::fork();
     if (pid < 0) return -1000;
     if (pid == 0) {
-        const int fd = ::open((cgroup + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
-        if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(200);
-        ::close(fd);
+        if (!enter_cgroup(cgroup)) ::_exit(200);
         ::_exit(body());
+    }
+    return wait_for(pid);
+}
+
+int run_in_cgroup_around(const std::string& cgroup, const std::function<int()>& before,
+                         const std::function<void()>& between, const std::function<int()>& after) {
+    int ready[2], go[2];
+    if (::pipe2(ready, O_CLOEXEC) != 0) return -1000;
+    if (::pipe2(go, O_CLOEXEC) != 0) {
+        for (int fd : ready) ::close(fd);
+        return -1000;
+    }
+    UniqueFd ready_read(ready[0]), ready_write(ready[1]), go_read(go[0]), go_write(go[1]);
+    const pid_t pid = ::fork();
+    if (pid < 0) return -1000;
+    if (pid == 0) {
+        if (!enter_cgroup(cgroup)) ::_exit(200);
+        if (before() != 0) ::_exit(201);
+        char byte = 0;
+        if (::write(ready_write.get(), "r", 1) != 1 || ::read(go_read.get(), &byte, 1) != 1) ::_exit(202);
+        ::_exit(after());
+    }
+    ready_write.reset();  // so that a child that dies before it is ready ends the read
+    go_read.reset();
+    char byte = 0;
+    // A child that died before it was ready: its status says why, between() does not run.
+    if (::read(ready_read.get(), &byte, 1) == 1) {
+        between();
+        (void)::write(go_write.get(), "g", 1);
     }
     return wait_for(pid);
 }

@@ -29,9 +29,18 @@ private:
     bool removed_ = false;
 };
 
-// Forks; the child moves itself into `cgroup` (cgroup.procs), then exits with body()'s result.
+// Moves the calling process into a cgroup v2 directory (cgroup.procs); false when that fails.
+bool enter_cgroup(const std::string& cgroup);
+
+// Forks; the child moves itself into `cgroup`, then exits with body()'s result.
 // 200 when the move failed. Returns the exit status (-signal when killed).
 int run_in_cgroup(const std::string& cgroup, const std::function<int()>& body);
+
+// For a task already in its cgroup when the maps change: forks; the child moves itself into
+// `cgroup` and runs before(); then the parent runs between(), and the child exits with after()'s
+// result. 200 when the move failed, 201 when before() did not give 0. Returns the exit status.
+int run_in_cgroup_around(const std::string& cgroup, const std::function<int()>& before,
+                         const std::function<void()>& between, const std::function<int()>& after);
 
 // Entries in a pinned map (LLH_PIN_ROOT/maps/NAME), and fs/net rules of one policy.
 std::size_t map_size(const std::string& name);
