@@ -13,6 +13,19 @@ namespace {
 // audit's MAX_AUDIT_MESSAGE_LENGTH (lib/libaudit.h): no record is longer.
 constexpr std::size_t kMaxRecord = 8970;
 
+// Room for a burst: a denied loop makes thousands of records a second, and the default receive
+// buffer (~200 KiB, some 700 records) overflows as soon as this reader is descheduled for a
+// moment; the kernel then drops records (ENOBUFS), denials nobody sees.
+constexpr int kReceiveBuffer = 8 << 20;
+
+// Root may go past net.core.rmem_max (SO_RCVBUFFORCE, CAP_NET_ADMIN); otherwise what the limit
+// allows. A smaller buffer only means more ENOBUFS, which the reader counts and reports.
+void enlarge_receive_buffer(int fd) {
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kReceiveBuffer, sizeof(kReceiveBuffer)) != 0) {
+        (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kReceiveBuffer, sizeof(kReceiveBuffer));
+    }
+}
+
 }  // namespace
 
 Result<Listener> Listener::open() {
@@ -22,6 +35,7 @@ Result<Listener> Listener::open() {
         if (error == EPROTONOSUPPORT) return fail_errno(error, "this kernel has no audit support");
         return fail_errno(error, "cannot open a NETLINK_AUDIT socket");
     }
+    enlarge_receive_buffer(sock.get());
     sockaddr_nl address{};
     address.nl_family = AF_NETLINK;
     address.nl_groups = 1U << (AUDIT_NLGRP_READLOG - 1);
