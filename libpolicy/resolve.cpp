@@ -44,22 +44,22 @@ std::string quoted(std::string_view path) {
 
 }  // namespace
 
-Result<ResolvedPath> open_in_root(int root_fd, std::string_view path) {
+Result<ResolutionRoot> ResolutionRoot::open(int root_fd) {
+    if (root_fd != AT_FDCWD) return ResolutionRoot(UniqueFd(), root_fd);
+    // RESOLVE_IN_ROOT takes dirfd as "/": AT_FDCWD would make the working directory the root,
+    // so the caller's own root is opened explicitly to keep one resolution rule for both cases.
+    UniqueFd own_root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!own_root.valid()) return fail_errno(errno, "cannot open \"/\" to resolve paths in it");
+    const int fd = own_root.get();
+    return ResolutionRoot(std::move(own_root), fd);
+}
+
+Result<ResolvedPath> ResolutionRoot::resolve(std::string_view path) const {
     if (path.empty() || path.front() != '/') {
         return fail_errno(EINVAL, "cannot resolve " + quoted(path), "paths are absolute, as the workload sees them");
     }
     if (path.find('\0') != std::string_view::npos) {
         return fail_errno(EINVAL, "cannot resolve a path with a NUL byte");
-    }
-
-    // RESOLVE_IN_ROOT takes dirfd as "/": AT_FDCWD would make the working directory the root,
-    // so the caller's own root is opened explicitly to keep one resolution rule for both cases.
-    UniqueFd own_root;
-    const bool in_own_root = root_fd == AT_FDCWD;
-    if (in_own_root) {
-        own_root.reset(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
-        if (!own_root.valid()) return fail_errno(errno, "cannot open \"/\" to resolve " + quoted(path));
-        root_fd = own_root.get();
     }
 
     const std::string text(path);
@@ -70,10 +70,10 @@ Result<ResolvedPath> open_in_root(int root_fd, std::string_view path) {
 
     long fd = -1;
     for (int attempt = 0; attempt < kRetries; ++attempt) {
-        fd = ::syscall(kOpenat2, root_fd, text.c_str(), &how, sizeof how);
+        fd = ::syscall(kOpenat2, fd_, text.c_str(), &how, sizeof how);
         if (fd >= 0 || errno != EAGAIN) break;
     }
-    if (fd < 0 && errno == ENOSYS && in_own_root) {
+    if (fd < 0 && errno == ENOSYS && own_root_.valid()) {
         // systemd's RestrictSUIDSGID= seccomp filter answers ENOSYS to every openat2(2), whose
         // mode it cannot inspect. In the caller's own root there is nothing to stay beneath, so
         // openat(2) resolves the same path (magic links aside, which only the root's owner —
@@ -98,7 +98,15 @@ Result<ResolvedPath> open_in_root(int root_fd, std::string_view path) {
     struct stat status {};
     if (::fstat(resolved.fd.get(), &status) != 0) return fail_errno(errno, "cannot stat " + quoted(path));
     resolved.is_directory = S_ISDIR(status.st_mode);
+    resolved.dev = status.st_dev;
+    resolved.ino = status.st_ino;
     return resolved;
+}
+
+Result<ResolvedPath> open_in_root(int root_fd, std::string_view path) {
+    auto root = ResolutionRoot::open(root_fd);
+    if (!root) return tl::unexpected(std::move(root.error()));
+    return root->resolve(path);
 }
 
 Result<UniqueFd> open_root(std::string_view directory) {

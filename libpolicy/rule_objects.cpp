@@ -1,8 +1,5 @@
 #include "libpolicy/rule_objects.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <map>
 #include <utility>
@@ -32,8 +29,11 @@ Result<std::vector<RuleObject>> open_rule_objects(const Policy& policy, int root
     const bool hard = policy.options.compat == Compat::hard;
     std::vector<RuleObject> objects;
     std::map<std::pair<dev_t, ino_t>, std::size_t> index;
+    if (policy.paths.empty()) return objects;
+    auto root = ResolutionRoot::open(root_fd);
+    if (!root) return tl::unexpected(std::move(root.error()));
     for (const PathRule& rule : policy.paths) {
-        auto resolved = open_in_root(root_fd, rule.path);
+        auto resolved = root->resolve(rule.path);
         if (!resolved) {
             const int error = resolved.error().errno_value;
             if (error != ENOENT && error != ENOTDIR)
@@ -49,11 +49,7 @@ Result<std::vector<RuleObject>> open_rule_objects(const Policy& policy, int root
             warnings.push_back(prefixed(rule.origin, quoted(rule.path) + " does not exist: the rule is skipped"));
             continue;
         }
-        struct stat status {};
-        if (::fstat(resolved->fd.get(), &status) != 0) {
-            return tl::unexpected(at(Error{errno, "cannot stat " + quoted(rule.path), {}, {}}, rule.origin));
-        }
-        const auto key = std::make_pair(status.st_dev, status.st_ino);
+        const auto key = std::make_pair(resolved->dev, resolved->ino);
         const auto found = index.find(key);
         if (found != index.end()) {
             objects[found->second].allowed |= rule.allowed;
@@ -61,7 +57,7 @@ Result<std::vector<RuleObject>> open_rule_objects(const Policy& policy, int root
         }
         index.emplace(key, objects.size());
         objects.push_back(RuleObject{rule.path, rule.origin, std::move(resolved->fd), resolved->is_directory,
-                                     rule.allowed, status.st_dev, status.st_ino});
+                                     rule.allowed, resolved->dev, resolved->ino});
     }
     return objects;
 }
