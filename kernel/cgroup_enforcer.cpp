@@ -288,26 +288,51 @@ private:
         return true;
     }
 
-    // The inode as the programs see it: ask llh_identify for this thread, stat, read the answer.
-    Result<InodeIdentity> identify(const RuleObject& object) {
+    static Error at_origin(const RuleObject& object, Error error) {
+        return object.origin.empty() ? std::move(error) : std::move(error).with_context(object.origin);
+    }
+
+    // The inodes as the programs see them: ask llh_identify for this thread, stat each object (at
+    // most LLH_IDENTIFY_BATCH), read the answers, one slot per stat in order.
+    Result<void> identify_batch(const std::vector<const RuleObject*>& objects, std::vector<InodeIdentity>& out) {
         const auto tid = static_cast<__u32>(::gettid());
         llh_identity asked{};
         asked.state = LLH_IDENTIFY_ASKED;
         if (bpf_map_update_elem(identify_.get(), &tid, &asked, BPF_ANY) != 0)
-            return fail_errno(errno, "cannot ask for the identity of " + quoted(object.path));
-        struct stat status {};
-        const int stat_result = ::fstat(object.fd.get(), &status);
-        const int stat_error = errno;
-        llh_identity answer{};
-        const int lookup_result = bpf_map_lookup_elem(identify_.get(), &tid, &answer);
-        // The entry stays for the next object; attach_locked() deletes it once at the end.
-        if (stat_result != 0) return fail_errno(stat_error, "cannot stat " + quoted(object.path));
-        if (lookup_result != 0 || answer.state != LLH_IDENTIFY_DONE) {
-            return fail("the BPF programs did not tell the identity of " + quoted(object.path),
-                        "the inode_getattr program is not attached, or this process is not in the initial PID "
-                        "namespace (llh_identify is keyed by the kernel's thread id)");
+            return fail_errno(errno, "cannot ask for the identity of " + quoted(objects.front()->path));
+        for (const RuleObject* object : objects) {
+            struct stat status {};
+            if (::fstat(object->fd.get(), &status) != 0)
+                return tl::unexpected(at_origin(*object, Error{errno, "cannot stat " + quoted(object->path), {}, {}}));
         }
-        return InodeIdentity{answer.dev, answer.ino, answer.generation};
+        llh_identity answer{};
+        // The entry stays for the next batch; attach_locked() deletes it once at the end.
+        const bool answered = bpf_map_lookup_elem(identify_.get(), &tid, &answer) == 0;
+        if (!answered || answer.count != objects.size()) {
+            const RuleObject& first_unanswered =
+                *objects[answered ? std::min<std::size_t>(answer.count, objects.size() - 1) : 0];
+            return tl::unexpected(at_origin(
+                first_unanswered,
+                fail("the BPF programs did not tell the identity of " + quoted(first_unanswered.path),
+                     "the inode_getattr program is not attached, or this process is not in the initial PID "
+                     "namespace (llh_identify is keyed by the kernel's thread id)")
+                    .value()));
+        }
+        for (std::size_t i = 0; i < objects.size(); ++i) {
+            const llh_identity_slot& slot = answer.slots[i];
+            out.push_back(InodeIdentity{slot.dev, slot.ino, slot.generation});
+        }
+        return {};
+    }
+
+    Result<std::vector<InodeIdentity>> identify(const std::vector<const RuleObject*>& objects) {
+        std::vector<InodeIdentity> identities;
+        for (std::size_t first = 0; first < objects.size(); first += LLH_IDENTIFY_BATCH) {
+            const auto last = std::min<std::size_t>(objects.size(), first + LLH_IDENTIFY_BATCH);
+            const std::vector<const RuleObject*> batch(objects.begin() + first, objects.begin() + last);
+            if (auto done = identify_batch(batch, identities); !done) return tl::unexpected(std::move(done.error()));
+        }
+        return identities;
     }
 
     Result<std::uint32_t> allocate_policy_id() {
@@ -405,7 +430,14 @@ private:
         }
         auto objects = open_rule_objects(effective, root.valid() ? root.get() : AT_FDCWD, report.warnings);
         if (!objects) return tl::unexpected(std::move(objects.error()));
-        std::vector<InodeGrant> grants;
+        std::vector<const RuleObject*> granted;
+        std::vector<FsAccess> rights;
+        for (const RuleObject& object : *objects) {
+            const FsAccess allowed = object_rights(object, effective.handled_fs, report.warnings);
+            if (allowed == 0) continue;
+            granted.push_back(&object);
+            rights.push_back(allowed);
+        }
         struct ForgetQuestion {
             int map_fd;
             ~ForgetQuestion() {
@@ -413,17 +445,10 @@ private:
                 bpf_map_delete_elem(map_fd, &tid);
             }
         } forget{identify_.get()};
-        for (const RuleObject& object : *objects) {
-            const FsAccess allowed = object_rights(object, effective.handled_fs, report.warnings);
-            if (allowed == 0) continue;
-            auto identity = identify(object);
-            if (!identity) {
-                Error error = std::move(identity.error());
-                if (!object.origin.empty()) error = std::move(error).with_context(object.origin);
-                return tl::unexpected(std::move(error));
-            }
-            grants.push_back(InodeGrant{*identity, allowed});
-        }
+        auto identities = identify(granted);
+        if (!identities) return tl::unexpected(std::move(identities.error()));
+        std::vector<InodeGrant> grants;
+        for (std::size_t i = 0; i < granted.size(); ++i) grants.push_back(InodeGrant{(*identities)[i], rights[i]});
 
         auto lock = PinLock::acquire(lock_fd_.get());
         if (!lock) return tl::unexpected(std::move(lock.error()));

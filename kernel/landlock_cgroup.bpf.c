@@ -723,23 +723,28 @@ SEC("lsm/inode_getattr")
 int BPF_PROG(llh_inode_getattr, const struct path *path, int ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct llh_identity_slot *slot;
 	struct llh_identity *id;
 	struct inode *inode;
+	__u32 n;
 
 	if (ret)
 		return ret;
 	id = bpf_map_lookup_elem(&llh_identify, &tid);
 	if (!id || id->state != LLH_IDENTIFY_ASKED)
 		return 0;
+	n = id->count;
+	if (n >= LLH_IDENTIFY_BATCH)
+		return 0;
 	inode = BPF_CORE_READ(path, dentry, d_inode);
 	if (!inode)
-		return 0;
-	id->ino = BPF_CORE_READ(inode, i_ino);
-	id->generation = BPF_CORE_READ(inode, i_generation);
-	id->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	id->pad = 0;
-	/* Read by the same thread after fstat() returns: no barrier needed. */
-	id->state = LLH_IDENTIFY_DONE;
+		return 0; /* no slot: the loader's count check refuses the batch */
+	slot = &id->slots[n];
+	slot->ino = BPF_CORE_READ(inode, i_ino);
+	slot->generation = BPF_CORE_READ(inode, i_generation);
+	slot->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	/* Read by the same thread after its fstat() calls return: no barrier needed. */
+	id->count = n + 1;
 	return 0;
 }
 

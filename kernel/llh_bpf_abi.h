@@ -16,7 +16,7 @@
 
 /* Bumped whenever a key or value layout below changes: the loader refuses to pair programs with
  * pinned maps of another layout (an upgrade never silently drops attachments). */
-#define LLH_ABI_VERSION 3
+#define LLH_ABI_VERSION 4
 
 /* Landlock's own limit on stacked domains. */
 #define LLH_MAX_LAYERS 16
@@ -67,21 +67,26 @@ struct llh_port_key {
 	__u32 port; /* host byte order */
 };
 
-/* llh_identify: HASH, key __u32 thread id -> struct llh_identity. How user space learns an inode's
- * identity exactly as the programs see it (overlayfs, tmpfs and others do not expose
+/* llh_identify: HASH, key __u32 thread id -> struct llh_identity. How user space learns inodes'
+ * identities exactly as the programs see them (overlayfs, tmpfs and others do not expose
  * i_generation, and overlayfs' st_ino/st_dev can differ from the inode the walk meets):
- * the loader inserts {.state = LLH_IDENTIFY_ASKED} for its own thread, calls fstat() on an O_PATH
- * fd of the rule's path, and the inode_getattr program fills the entry in. */
+ * the loader inserts {.state = LLH_IDENTIFY_ASKED, .count = 0} for its own thread, calls fstat()
+ * on the O_PATH fds of up to LLH_IDENTIFY_BATCH rules' paths, and the inode_getattr program appends
+ * one slot per fstat(), in order; one lookup reads them all, and a count other than the number of
+ * fstat() calls means the answers cannot be trusted. (Three syscalls per rule before layout 4.) */
+#define LLH_IDENTIFY_BATCH 32
 enum llh_identify_state {
 	LLH_IDENTIFY_ASKED = 1,
-	LLH_IDENTIFY_DONE = 2,
+};
+struct llh_identity_slot {
+	__u64 ino;
+	__u32 generation;
+	__u32 dev;
 };
 struct llh_identity {
 	__u32 state;
-	__u32 generation;
-	__u64 ino;
-	__u32 dev;
-	__u32 pad;
+	__u32 count; /* slots filled */
+	struct llh_identity_slot slots[LLH_IDENTIFY_BATCH];
 };
 
 /* llh_files: HASH, key __u64 (struct file address) -> __u64 LANDLOCK_ACCESS_FS_TRUNCATE /

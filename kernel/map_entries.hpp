@@ -15,7 +15,7 @@
 
 namespace llh::cgroup {
 
-// An inode as the programs see it (struct llh_identity without its state).
+// An inode as the programs see it (a struct llh_identity_slot).
 struct InodeIdentity {
     std::uint32_t dev = 0;
     std::uint64_t ino = 0;

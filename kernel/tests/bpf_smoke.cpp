@@ -215,24 +215,39 @@ uint64_t cgroup_id_of(const std::string& dir) {
     return st.st_ino;
 }
 
-// The inode identity as the programs see it, through llh_identify and inode_getattr.
-bool identify(const std::string& path, llh_inode_key* key) {
+// The inode identities as the programs see them, through llh_identify and inode_getattr: one
+// question, one fstat() per path, one read. `count` gets how many slots the program filled.
+bool identify_all(const std::vector<std::string>& paths, std::vector<llh_inode_key>& keys, uint32_t* count = nullptr) {
     uint32_t tid = gettid();
     llh_identity id{};
     id.state = LLH_IDENTIFY_ASKED;
     int map = bpf_map__fd(skel->maps.llh_identify);
     if (bpf_map_update_elem(map, &tid, &id, BPF_ANY)) return false;
-    int fd = open(path.c_str(), O_PATH | O_CLOEXEC);
-    struct stat st;
-    bool stat_ok = fd >= 0 && fstat(fd, &st) == 0;
-    if (fd >= 0) close(fd);
+    bool stat_ok = true;
+    for (const std::string& path : paths) {
+        int fd = open(path.c_str(), O_PATH | O_CLOEXEC);
+        struct stat st;
+        stat_ok = stat_ok && fd >= 0 && fstat(fd, &st) == 0;
+        if (fd >= 0) close(fd);
+    }
     bool found = bpf_map_lookup_elem(map, &tid, &id) == 0;
     bpf_map_delete_elem(map, &tid);
-    if (!stat_ok || !found || id.state != LLH_IDENTIFY_DONE) return false;
-    key->generation = id.generation;
-    key->ino = id.ino;
-    key->dev = id.dev;
-    key->pad = 0;
+    if (count) *count = found ? id.count : 0;
+    if (!stat_ok || !found || id.count != paths.size()) return false;
+    for (uint32_t i = 0; i < id.count; ++i) {
+        llh_inode_key key{};
+        key.generation = id.slots[i].generation;
+        key.ino = id.slots[i].ino;
+        key.dev = id.slots[i].dev;
+        keys.push_back(key);
+    }
+    return true;
+}
+
+bool identify(const std::string& path, llh_inode_key* key) {
+    std::vector<llh_inode_key> keys;
+    if (!identify_all({path}, keys)) return false;
+    *key = keys.front();
     return true;
 }
 
@@ -1113,6 +1128,26 @@ void identify_case() {
        found ? "ino " + std::to_string(key.ino) + " dev " + std::to_string(key.dev) +
                    " gen " + std::to_string(key.generation)
              : "no answer");
+
+    // One question for several objects: one slot per fstat(), in order.
+    const std::vector<std::string> paths{P("a/f"), P("a"), P("b"), P("a/f")};
+    std::vector<llh_inode_key> keys;
+    bool in_order = identify_all(paths, keys);
+    std::string got;
+    for (size_t i = 0; in_order && i < paths.size(); ++i) {
+        in_order = stat(paths[i].c_str(), &st) == 0 && keys[i].ino == st.st_ino;
+        got += " " + std::to_string(keys[i].ino);
+    }
+    ok(in_order, "inode_getattr answers a batch in the order of the fstat() calls", "inodes:" + got);
+
+    // More fstat() calls than slots: the program stops at LLH_IDENTIFY_BATCH, and the count
+    // shows the loader that some went unanswered.
+    const std::vector<std::string> too_many(LLH_IDENTIFY_BATCH + 1, P("a/f"));
+    keys.clear();
+    uint32_t count = 0;
+    const bool accepted = identify_all(too_many, keys, &count);
+    ok(!accepted && count == LLH_IDENTIFY_BATCH, "a batch past LLH_IDENTIFY_BATCH is cut at the last slot",
+       "count " + std::to_string(count) + " of " + std::to_string(too_many.size()));
 }
 
 }  // namespace

@@ -180,6 +180,26 @@ TEST_F(CgroupMode, ATaskInTheCgroupReadsOnlyWhatTheRulesAllow) {
     EXPECT_EQ(0, open_in(cg.path(), denied_ + "/file"));
 }
 
+// The loader learns the rules' inodes LLH_IDENTIFY_BATCH at a time: every rule of a longer policy
+// holds, the first and the last of each batch alike, and nothing unnamed is let through.
+TEST_F(CgroupMode, MoreRulesThanOneIdentifyBatchAllHold) {
+    TestCgroup cg(root_, name("many-rules"));
+    const int count = 2 * LLH_IDENTIFY_BATCH + 3;
+    std::vector<PathRule> rules;
+    std::vector<std::string> dirs;
+    tree_.make_dir("many");
+    for (int i = 0; i < count; ++i) {
+        dirs.push_back(tree_.make_dir("many/" + std::to_string(i)));
+        tree_.make_file("many/" + std::to_string(i) + "/file");
+        rules.push_back(path_rule(dirs.back(), kRead));
+    }
+    const auto report = attach(cg.path(), cgroup_policy(rules));
+    EXPECT_EQ(static_cast<std::size_t>(count), report.fs_rules);
+    for (int i = 0; i < count; ++i) EXPECT_EQ(0, open_in(cg.path(), dirs[i] + "/file")) << "rule " << i;
+    EXPECT_EQ(EACCES, open_in(cg.path(), denied_ + "/file"));
+    detach(cg.path());
+}
+
 // A container runtime's init is in the cgroup when the createRuntime hook attaches, and still
 // has work to do before it execs the container's process: with until_exec the policy holds from
 // the first completed execve in the cgroup on, for that program and every task of the cgroup.
