@@ -96,6 +96,15 @@ if [[ "$RUN_TMPFS" == 1 ]]; then
     echo "containers-bench: crun rounds with /run/crun and /run/landlock-hooks on a tmpfs, as on Debian" \
         "(this machine's /run is $RUN_FS; RUN_TMPFS=0 measures on it)"
 fi
+# The floor (bench/exec_step.c): native mode adds two programs to a start, the wrapper before crun
+# and the launcher before the workload. The floor variants start crun through a program that only
+# execs it, with the policy start's config.json but that program bind-mounted where the launcher
+# goes (same two bind mounts): what two extra programs cost at the least, with no libc at all and
+# with static glibc's start (which, in a VM, includes its CPUID probing: each CPUID is an exit).
+# The workload is /bin/true there (no PATH search in the step).
+FLOORS=()
+[[ -x "$BUILD/bench/exec-step" ]] && FLOORS+=(crun_floor)
+[[ -x "$BUILD/bench/exec-step-libc" ]] && FLOORS+=(crun_floor_libc)
 # The rounds run inside one pure-cgroup2 mount namespace (see crun_ns), so that setting the
 # namespace up is not part of what is measured. One start of each variant comes first, untimed:
 # on a fresh store the first start asking for a policy probes the kernel for cgroup mode.
@@ -111,17 +120,35 @@ $(declare -f bench_rounds)
 prepare_crun_plain() { cp "$WORK/plain.json" "$B/config.json"; }
 prepare_crun_wrapped() { cp "$WORK/plain.json" "$B/config.json"; }
 prepare_crun_policy() { cp "$WORK/policy.json" "$B/config.json"; }
+prepare_crun_floor() { cp "$WORK/floor.json" "$B/config.json"; }
+prepare_crun_floor_libc() { cp "$WORK/floor-libc.json" "$B/config.json"; }
 crun_plain() { crun run --bundle "$B" llh-bench-\$\$; }
 crun_wrapped() { LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
 crun_policy() { LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
+crun_floor() { "$BUILD/bench/exec-step" /usr/bin/crun run --bundle "$B" llh-bench-\$\$; }
+crun_floor_libc() { "$BUILD/bench/exec-step-libc" /usr/bin/crun run --bundle "$B" llh-bench-\$\$; }
+# The policy start's config.json, with a step where the launcher goes (made after its first start).
+floor_config() {
+    jq --arg step "\$1" '.process.args[0] as \$launcher
+        | (.mounts[] | select(.destination == \$launcher) | .source) = \$step
+        | .process.args = [\$launcher, "/bin/true"]' "$B/config.json"
+}
 for variant in crun_plain crun_wrapped crun_policy; do "prepare_\$variant"; "\$variant" >/dev/null 2>&1; done
-bench_rounds crun_plain crun_wrapped crun_policy
+floor_config "$BUILD/bench/exec-step" >"$WORK/floor.json"
+floor_config "$BUILD/bench/exec-step-libc" >"$WORK/floor-libc.json"
+bench_rounds crun_plain crun_wrapped crun_policy ${FLOORS[*]}
 INNER
 crun_ns bash "$WORK/crun-bench.sh"
 plain=$(median_ms "$WORK/crun_plain")
 report "crun run true (plain)" "$plain" "$plain"
 report "crun via landlock-runtime, no annotation" "$plain" "$(median_ms "$WORK/crun_wrapped")"
 report "crun via landlock-runtime, 10-rule policy" "$plain" "$(median_ms "$WORK/crun_policy")"
+if [[ " ${FLOORS[*]} " == *" crun_floor "* ]]; then
+    report "floor: two do-nothing steps (no libc), 2 mounts" "$plain" "$(median_ms "$WORK/crun_floor")"
+fi
+if [[ " ${FLOORS[*]} " == *" crun_floor_libc "* ]]; then
+    report "floor: two do-nothing steps (glibc), 2 mounts" "$plain" "$(median_ms "$WORK/crun_floor_libc")"
+fi
 fi
 
 # --- runc -----------------------------------------------------------------------------------
