@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -13,6 +12,7 @@
 
 #include "kernel/cgroup_mode_support.hpp"
 #include "tests/support/require.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace llh::cgroup {
 namespace {
@@ -28,26 +28,17 @@ std::string this_boot() {
 
 class CgroupModeCache : public ::testing::Test {
 protected:
-    void SetUp() override {
-        LLH_REQUIRE(::geteuid() == 0, "the cache is believed only when root owns it");
-        char pattern[] = "/tmp/llh-mode-cache.XXXXXX";
-        ASSERT_NE(nullptr, ::mkdtemp(pattern));
-        dir_ = pattern;
-        cache_ = dir_ + "/cgroup-mode.probe";
-    }
-    void TearDown() override {
-        if (dir_.empty()) return;
-        ::unlink(cache_.c_str());
-        ::unlink((dir_ + "/elsewhere").c_str());
-        ::rmdir(dir_.c_str());
-    }
+    void SetUp() override { LLH_REQUIRE(::geteuid() == 0, "the cache is believed only when root owns it"); }
     void write_cache(const std::string& text, mode_t mode) const {
         std::ofstream(cache_) << text;
         ASSERT_EQ(0, ::chmod(cache_.c_str(), mode));
     }
     CgroupModeSupport ask() const { return cgroup_mode_support(dir_, dir_ + "/no-pins"); }
 
-    std::string dir_, cache_;
+    // A member, not made in SetUp(): removed even when LLH_REQUIRE skips the test.
+    test::TempTree tree_{"llh-mode-cache"};
+    const std::string dir_ = tree_.root();
+    const std::string cache_ = dir_ + "/cgroup-mode.probe";
 };
 
 TEST_F(CgroupModeCache, ThisBootsAnswerIsBelieved) {

@@ -19,6 +19,7 @@
 #include "kernel/pins.hpp"
 #include "libpolicy/rule_objects.hpp"
 #include "tests/support/require.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace llh::cgroup {
 namespace {
@@ -102,21 +103,13 @@ TEST(CompileEntries, RefusesPortsBeyondTcpAndPolicyIdZero) {
 class RuleObjects : public ::testing::Test {
 protected:
     void SetUp() override {
-        char templ[] = "/tmp/llh-cgroup-unit-XXXXXX";
-        ASSERT_NE(nullptr, ::mkdtemp(templ));
-        root_ = templ;
         ASSERT_EQ(0, ::mkdir((root_ + "/etc").c_str(), 0755));
         std::ofstream(root_ + "/etc/app.conf") << "x\n";
         // Absolute inside the workload's root: must stay inside it.
         ASSERT_EQ(0, ::symlink("/etc", (root_ + "/link").c_str()));
     }
-    void TearDown() override {
-        ::unlink((root_ + "/link").c_str());
-        ::unlink((root_ + "/etc/app.conf").c_str());
-        ::rmdir((root_ + "/etc").c_str());
-        ::rmdir(root_.c_str());
-    }
-    std::string root_;
+    test::TempTree tree_{"llh-cgroup-unit"};
+    const std::string root_ = tree_.root();
 };
 
 TEST_F(RuleObjects, ResolvesBeneathTheRootAndMergesSpellings) {

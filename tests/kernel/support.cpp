@@ -1,7 +1,6 @@
 #include "tests/kernel/support.hpp"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,11 +38,6 @@ std::string read_all(int fd) {
     return text;
 }
 
-
-int remove_entry(const char* path, const struct stat*, int, struct FTW*) {
-    return ::remove(path);
-}
-
 UniqueFd memfd(const char* name) {
     UniqueFd fd(::memfd_create(name, MFD_CLOEXEC));
     if (!fd.valid()) throw std::runtime_error("memfd_create failed");
@@ -60,30 +54,6 @@ int wait_for(pid_t pid) {
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     if (WIFSIGNALED(status)) return -WTERMSIG(status);
     return -1000;
-}
-
-TempTree::TempTree() {
-    char templ[] = "/tmp/llh-kernel-XXXXXX";
-    if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp failed");
-    root_ = templ;
-}
-
-TempTree::~TempTree() {
-    ::nftw(root_.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-std::string TempTree::make_dir(std::string_view relative) const {
-    std::string full = path(relative);
-    if (::mkdir(full.c_str(), 0755) != 0 && errno != EEXIST) throw std::runtime_error("mkdir " + full);
-    return full;
-}
-
-std::string TempTree::make_file(std::string_view relative, std::string_view content) const {
-    std::string full = path(relative);
-    UniqueFd fd(::open(full.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd.valid()) throw std::runtime_error("create " + full);
-    write_all(fd.get(), content);
-    return full;
 }
 
 int test_open(const std::string& path, int flags) {

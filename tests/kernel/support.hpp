@@ -10,25 +10,9 @@
 #include <vector>
 
 #include "libpolicy/policy.hpp"
+#include "tests/support/temp_tree.hpp"  // TempTree, for the kernel tests and bench/
 
 namespace llh::test {
-
-// A fresh directory under /tmp, removed with everything in it when the test ends.
-class TempTree {
-public:
-    TempTree();
-    ~TempTree();
-    TempTree(const TempTree&) = delete;
-    TempTree& operator=(const TempTree&) = delete;
-
-    const std::string& root() const { return root_; }
-    std::string path(std::string_view relative) const { return root_ + "/" + std::string(relative); }
-    std::string make_dir(std::string_view relative) const;
-    std::string make_file(std::string_view relative, std::string_view content = "content\n") const;
-
-private:
-    std::string root_;
-};
 
 // 0 when the call succeeds, else its errno: the selftests' test_open() convention.
 int test_open(const std::string& path, int flags);

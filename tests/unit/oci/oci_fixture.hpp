@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oci-hook/rewrite.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace llh::test {
 
@@ -57,9 +57,6 @@ inline std::string with_annotations(const std::string& name, const Json& annotat
 class OciTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        char pattern[] = "/tmp/llh-oci-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        root_ = pattern;
         std::filesystem::create_directories(root_ / "policies");
         settings_.launcher = "/bin/true";  // any executable regular file stands for the launcher
         settings_.hook = "/bin/false";     // and any other one for the hook
@@ -72,7 +69,6 @@ protected:
     void offer_cgroup_mode() {
         settings_.cgroup_support = [] { return CgroupModeSupport{true, {}}; };
     }
-    void TearDown() override { std::filesystem::remove_all(root_); }
 
     std::size_t stored_policies() const {
         const auto dir = std::filesystem::path(settings_.store.policies);
@@ -80,7 +76,8 @@ protected:
         return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
     }
 
-    std::filesystem::path root_;
+    TempTree tree_{"llh-oci-test"};
+    const std::filesystem::path root_{tree_.root()};
     RewriteSettings settings_;
 };
 

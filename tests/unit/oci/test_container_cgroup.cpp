@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 
 #include "oci-hook/container_cgroup.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace llh::test {
 namespace {
@@ -23,14 +24,11 @@ TEST(ContainerCgroup, the_rootfs_is_relative_to_the_bundle_unless_absolute) {
 class ContainerRoot : public ::testing::Test {
 protected:
     void SetUp() override {
-        char pattern[] = "/tmp/llh-root-test.XXXXXX";
-        ASSERT_NE(::mkdtemp(pattern), nullptr);
-        dir_ = pattern;
         std::filesystem::create_directories(dir_ / "proc" / "7");
         std::filesystem::create_directories(dir_ / "namespace" / "bundle" / "rootfs");
     }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-    std::filesystem::path dir_;
+    TempTree tree_{"llh-root-test"};
+    const std::filesystem::path dir_{tree_.root()};
 };
 
 TEST_F(ContainerRoot, after_pivot_root_the_process_root_is_the_rootfs) {

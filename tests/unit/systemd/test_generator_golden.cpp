@@ -12,6 +12,7 @@
 #include "systemd/generator.hpp"
 #include "systemd/unit_file.hpp"
 #include "systemd/unit_mode.hpp"
+#include "tests/support/temp_tree.hpp"
 
 #ifndef LLH_SYSTEMD_DATA_DIR
 #error "LLH_SYSTEMD_DATA_DIR must name tests/data/systemd"
@@ -42,13 +43,8 @@ std::string portable(std::string text) {
 
 class GeneratorGolden : public ::testing::Test {
 protected:
-    void SetUp() override {
-        char pattern[] = "/tmp/llh-generator-XXXXXX";
-        ASSERT_NE(nullptr, ::mkdtemp(pattern));
-        out_ = pattern;
-    }
-    void TearDown() override { fs::remove_all(out_); }
-    fs::path out_;
+    test::TempTree tree_{"llh-generator"};
+    const fs::path out_{tree_.root()};
 };
 
 // The generator's answer about cgroup mode is injected: the golden files hold this reason

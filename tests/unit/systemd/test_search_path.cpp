@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "systemd/search_path.hpp"
+#include "tests/support/temp_tree.hpp"
 
 namespace llh::sd {
 namespace {
@@ -17,15 +18,9 @@ namespace fs = std::filesystem;
 class SearchPathTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        char pattern[] = "/tmp/llh-units-XXXXXX";
-        ASSERT_NE(nullptr, ::mkdtemp(pattern));
-        root_ = pattern;
-        high_ = root_ / "etc";
-        low_ = root_ / "usr";
         fs::create_directories(high_);
         fs::create_directories(low_);
     }
-    void TearDown() override { fs::remove_all(root_); }
 
     static void write(const fs::path& path, const std::string& text) {
         fs::create_directories(path.parent_path());
@@ -38,7 +33,10 @@ protected:
         return out;
     }
 
-    fs::path root_, high_, low_;
+    test::TempTree tree_{"llh-units"};
+    const fs::path root_{tree_.root()};
+    const fs::path high_{root_ / "etc"};
+    const fs::path low_{root_ / "usr"};
 };
 
 TEST_F(SearchPathTest, FragmentFromTheHighestDirectoryAndInstancesFromTheirTemplate) {
