@@ -63,9 +63,9 @@
  *   . per-layer loops are not unrolled; where the layer count is a known
  *     number they run over all LLH_MAX_LAYERS slots; each walk step is a global
  *     function (llh_walk_step, llh_collect_step), where the count is unknown
- *     and loops stop at it; the layer scan ends in llh_forget(): otherwise
- *     every layer count and loop exit is verified as its own path (1M
- *     instructions exceeded);
+ *     and loops stop at it; the layer scan is a global function too
+ *     (llh_scan_fs_layers()): otherwise every layer count and loop exit is
+ *     verified as its own path (1M instructions exceeded);
  *   . the 512-byte stack is summed over the call chain, callbacks included,
  *     each frame rounded up to 16 bytes: path_rename -> llh_check_refer ->
  *     llh_collect_step uses all of it (keep struct llh_walk and the programs'
@@ -259,14 +259,24 @@ struct {
 	__type(value, __u64);
 } llh_generation SEC(".maps");
 
-/* Per cgroup: (llh_generation + 1) << 1 | "a domain is on my ancestry", in one
- * word so that a racing reader never pairs one generation with another's answer;
- * 0 (a new entry) matches no generation. */
+/* Per cgroup, what the programs remember of its ancestry (llh_outside_domains()). */
+struct llh_cgroup_memo {
+	/* (llh_generation + 1) << 1 | "a domain is on my ancestry", in one word so
+	 * that a racing reader never pairs one generation with another's answer; 0
+	 * (a new entry) matches no generation. */
+	__u64 verdict;
+	/* Bit L: ancestor level L had an llh_domains entry when a scan looked.  Bits
+	 * are only ever added (atomically, before the verdict they go with is
+	 * written), so a verdict of the current generation comes with every level
+	 * that has an entry now; a level whose domain went away costs one lookup. */
+	__u64 levels;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_CGRP_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u64);
+	__type(value, struct llh_cgroup_memo);
 } llh_cgroup_verdicts SEC(".maps");
 
 /* How many entries llh_files and llh_fowners hold together.  Only these
@@ -368,56 +378,114 @@ static __always_inline const struct llh_domain *domain_at(__u64 cgrp, __u32 leve
 
 struct llh_any_domain {
 	__u32 top;
-	__u32 found;
+	__u64 levels;
 };
 
 /* Any entry counts, a domain still waiting for its first exec too: arming it
- * then changes no answer remembered here. */
+ * then changes no answer remembered here, and the layer scans read each
+ * remembered level's entry as it is now. */
 static int any_domain_step(__u32 level, void *ctx)
 {
 	struct llh_any_domain *a = ctx;
 	__u64 id;
 
-	if (level > a->top)
+	if (level > a->top || level > LLH_MAX_CGROUP_LEVEL)
 		return 1;
 	id = bpf_get_current_ancestor_cgroup_id(level);
-	if (id && bpf_map_lookup_elem(&llh_domains, &id)) {
-		a->found = 1;
-		return 1;
-	}
+	if (id && bpf_map_lookup_elem(&llh_domains, &id))
+		a->levels |= 1ULL << level;
 	return 0;
 }
 
-/*
- * Is the current task outside every domain?  Most tasks of a machine are, and
- * every hook asks: the answer is remembered per cgroup (llh_cgroup_verdicts)
- * until user space changes llh_domains and increments llh_generation (the
- * generation is read before the scan, so a domain added during it makes the
- * remembered answer stale at once).  "No" whenever it cannot tell: the caller
- * then scans the levels itself.  A global function: its frame stays off the
- * stack of the refer hooks' call chains, which are within bytes of the limit.
- */
-__noinline int llh_outside_domains(void)
+/* The current task's cgroup's memo, and the stamp a verdict of the current
+ * generation carries. */
+static __always_inline struct llh_cgroup_memo *current_memo(__u64 *stamp, __u64 flags)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct llh_any_domain a = {};
-	__u64 *generation, *verdict, stamp;
+	__u64 *generation;
 	__u32 zero = 0;
 
 	generation = bpf_map_lookup_elem(&llh_generation, &zero);
 	if (!generation)
-		return false;
-	stamp = (*(volatile __u64 *)generation + 1) << 1;
-	verdict = bpf_cgrp_storage_get(&llh_cgroup_verdicts, task->cgroups->dfl_cgrp, 0,
-				       BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!verdict)
-		return false;
-	if ((*verdict & ~1ULL) == stamp)
-		return !(*verdict & 1);
+		return NULL;
+	*stamp = (*(volatile __u64 *)generation + 1) << 1;
+	return bpf_cgrp_storage_get(&llh_cgroup_verdicts, task->cgroups->dfl_cgrp, 0, flags);
+}
+
+/* The levels of a memo whose verdict is of the current generation.  An atomic
+ * read: ordered after the verdict's, as the writer's OR was before it. */
+static __always_inline __u64 memo_levels(struct llh_cgroup_memo *memo)
+{
+	return (memo->verdict & 1) ? __sync_fetch_and_or(&memo->levels, 0) : 0;
+}
+
+/*
+ * The ancestor levels of the current task that have an llh_domains entry (bit
+ * L for level L); 0 when it is outside every domain.  Most tasks of a machine
+ * are, and every hook asks: the answer is remembered per cgroup
+ * (llh_cgroup_verdicts) until user space changes llh_domains and increments
+ * llh_generation (the generation is read before the scan, so a domain added
+ * during it makes the remembered answer stale at once).  Every level when it
+ * cannot tell: the caller then scans them all.
+ */
+static __always_inline __u64 remembered_levels(void)
+{
+	struct llh_any_domain a = {};
+	struct llh_cgroup_memo *memo;
+	__u64 stamp = 0;
+
+	memo = current_memo(&stamp, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!memo)
+		return ~0ULL;
+	if ((memo->verdict & ~1ULL) == stamp)
+		return memo_levels(memo);
 	a.top = current_top_level();
 	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, any_domain_step, &a, 0);
-	*verdict = stamp | a.found;
-	return !a.found;
+	/* The levels first: a reader that sees this verdict sees them too. */
+	__sync_fetch_and_or(&memo->levels, a.levels);
+	memo->verdict = stamp | (a.levels != 0);
+	return a.levels;
+}
+
+/* Is the current task outside every domain?  A global function: its frame
+ * stays off the stack of the refer hooks' call chains, which are within bytes
+ * of the limit. */
+__noinline int llh_outside_domains(void)
+{
+	return !remembered_levels();
+}
+
+/* Levels in an int, as global functions return: bit L for level L < 30, bit 30
+ * for every level from 30 on (LLH_LEVELS_DEEP); 0 outside every domain. */
+#define LLH_LEVELS_DEEP (1U << 30)
+static __always_inline __u32 fold_levels(__u64 levels)
+{
+	return (levels & (LLH_LEVELS_DEEP - 1)) | ((levels >> 30) ? LLH_LEVELS_DEEP : 0);
+}
+
+/* remembered_levels(), folded.  The open hook hands it to the layer scan, which
+ * then looks up only those levels. */
+__noinline int llh_domain_levels(void)
+{
+	return fold_levels(remembered_levels());
+}
+
+/* For a scan not handed the levels: the memo's when it is of the current
+ * generation (the caller asked llh_outside_domains() just before), else all. */
+static __always_inline __u32 known_levels(void)
+{
+	struct llh_cgroup_memo *memo;
+	__u64 stamp = 0;
+
+	memo = current_memo(&stamp, 0);
+	if (!memo || (memo->verdict & ~1ULL) != stamp)
+		return fold_levels(~0ULL);
+	return fold_levels(memo_levels(memo));
+}
+
+static __always_inline bool level_named(__u32 levels, __u32 level)
+{
+	return level >= 30 ? (levels & LLH_LEVELS_DEEP) : (levels & (1U << (level & 31)));
 }
 
 /* The layers handling file-system access, outermost first.  Slots past
@@ -436,15 +504,23 @@ struct llh_fs_subject {
 	__u32 inner_policy;
 };
 
+struct llh_fs_scan {
+	struct llh_fs_subject *s;
+	__u32 levels; /* llh_domain_levels() */
+};
+
 static int fs_level_step(__u32 level, void *ctx)
 {
-	struct llh_fs_subject *s = ctx;
+	struct llh_fs_scan *scan = ctx;
+	struct llh_fs_subject *s = scan->s;
 	const struct llh_domain *dom;
 	__u64 id;
 	__u32 n;
 
-	if (level > s->top)
+	if (level > s->top || level > LLH_MAX_CGROUP_LEVEL)
 		return 1;
+	if (!level_named(scan->levels, level))
+		return 0;
 	dom = domain_at(0, level, &id);
 	if (!dom)
 		return 0;
@@ -464,26 +540,30 @@ static int fs_level_step(__u32 level, void *ctx)
 }
 
 /*
- * A global function that does nothing the verifier can see: it forgets what it
- * knew of *s, so the layer counts the scan found are not each verified as their
- * own path through the rest of the program.
+ * Landlock's landlock_get_applicable_subject(any_fs), with every layer: only the
+ * levels the memo names are looked up.  Callers first return for tasks outside
+ * every domain (llh_outside_domains()), before they zero their walk state.  A
+ * global function: the verifier forgets what it knew of *s, so the layer counts
+ * the scan found are not each verified as their own path through the rest of
+ * the program.
  */
-__noinline int llh_forget(struct llh_fs_subject *s)
+__noinline int llh_scan_fs_layers(struct llh_fs_subject *s, __u32 levels)
 {
+	struct llh_fs_scan scan = {};
+
 	if (!s)
 		return 0;
-	asm volatile("" ::: "memory");
+	scan.s = s;
+	scan.levels = levels ? levels : known_levels();
+	s->top = current_top_level();
+	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, fs_level_step, &scan, 0);
 	return s->nlayers;
 }
 
-/* Landlock's landlock_get_applicable_subject(any_fs), with every layer.  Callers
- * first return for tasks outside every domain (llh_outside_domains()), before
- * they zero their walk state. */
-static __always_inline int collect_fs_layers(struct llh_fs_subject *s)
+/* @levels: llh_domain_levels(), or 0 to have the scan ask for them. */
+static __always_inline int collect_fs_layers(struct llh_fs_subject *s, __u32 levels)
 {
-	s->top = current_top_level();
-	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, fs_level_step, s, 0);
-	return llh_forget(s);
+	return llh_scan_fs_layers(s, levels);
 }
 
 /* One layer, as a cgroup. */
@@ -805,14 +885,14 @@ static __always_inline bool file_is_device(struct file *file)
  * of the file, remembered in llh_files when denied.  (A global function: it
  * owns the walk state.)  Its program has returned for tasks outside every
  * domain already. */
-__noinline int llh_check_open(__u64 file_addr, struct llh_denial *d)
+__noinline int llh_check_open(__u64 file_addr, struct llh_denial *d, __u32 levels)
 {
 	struct file *file = (void *)file_addr;
 	struct llh_walk w = {};
 	struct dentry *dentry;
 	__u16 open_req, optional, full, allowed, denied;
 
-	collect_fs_layers(&w.s);
+	collect_fs_layers(&w.s, levels);
 	if (!w.s.nlayers)
 		return 0;
 	dentry = KPTR(struct file, file_addr)->f_path.dentry;
@@ -861,14 +941,16 @@ SEC("lsm/file_open")
 int BPF_PROG(llh_file_open, struct file *file, int ret)
 {
 	struct llh_denial d = {};
+	__u32 levels;
 	int err;
 
 	if (ret)
 		return ret;
 	/* The open of nearly every task of the machine: nothing to check or guard. */
-	if (llh_outside_domains())
+	levels = llh_domain_levels();
+	if (!levels)
 		return 0;
-	err = lsm_ret(llh_check_open(LLH_ARG(0), &d));
+	err = lsm_ret(llh_check_open(LLH_ARG(0), &d, levels));
 	if (!err)
 		err = lsm_ret(llh_guard_cgroup_file(LLH_ARG(0), &d));
 	if (err)
@@ -996,7 +1078,7 @@ __noinline int llh_check_path(__u64 path_addr, __u32 request, __u64 object, __u3
 		return 0;
 	struct llh_walk w = {};
 
-	collect_fs_layers(&w.s);
+	collect_fs_layers(&w.s, 0);
 	if (!w.s.any_domain)
 		return 0;
 	if (w.s.nlayers) {
@@ -1022,7 +1104,7 @@ __noinline int llh_check_refer(__u64 old_dentry, __u64 new_dir_addr, __u64 new_d
 		return 0;
 	struct llh_walk w = {};
 
-	collect_fs_layers(&w.s);
+	collect_fs_layers(&w.s, 0);
 	if (!w.s.any_domain)
 		return 0;
 	if (w.s.nlayers) {

@@ -263,6 +263,30 @@ TEST_F(CgroupMode, ATaskThatOpenedFilesBeforeTheAttachIsHeldRightAfterIt) {
     }
 }
 
+// The programs also remember which ancestor levels of a sandboxed cgroup have a domain, and look
+// up only those: a policy attached later on another level must be a layer from the next access on.
+TEST_F(CgroupMode, ALayerAttachedAboveASandboxedTaskHoldsRightAfterIt) {
+    TestCgroup outer(root_, name("layer-above"));
+    TestCgroup inner(outer.path(), "child");
+    attach(inner.path(), cgroup_policy({path_rule(allowed_, kRead), path_rule(other_, kRead)}));
+    const std::string other = other_ + "/file";
+    const int status = run_in_cgroup_around(
+        inner.path(), [&] { return test_open(other, O_RDONLY | O_CLOEXEC); },
+        [&] { attach(outer.path(), cgroup_policy({path_rule(allowed_, kRead)})); },
+        [&] {
+            // Both layers now: what the outer one does not allow is denied.
+            const int allowed = test_open(allowed_ + "/file", O_RDONLY | O_CLOEXEC);
+            const int denied = test_open(other, O_RDONLY | O_CLOEXEC);
+            return allowed == 0 && denied == EACCES ? 0 : 100 + denied;
+        });
+    EXPECT_EQ(0, status) << "status 100 + the errno of the open the outer layer denies (100: it was allowed)";
+    detach(outer.path());
+    // And a level whose domain went away costs a lookup, not the inner layer.
+    EXPECT_EQ(0, open_in(inner.path(), other));
+    EXPECT_EQ(EACCES, open_in(inner.path(), denied_ + "/file"));
+    detach(inner.path());
+}
+
 TEST_F(CgroupMode, DescendantCgroupsAreCoveredToo) {
     TestCgroup outer(root_, name("parent"));
     TestCgroup inner(outer.path(), "child");
