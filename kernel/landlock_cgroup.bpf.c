@@ -21,7 +21,7 @@
  *   program run per level anyway.  A task whose cgroup has no domain on any
  *   level pays one cgroup-local-storage lookup per hook: the answer is
  *   remembered per cgroup until user space changes llh_domains
- *   (llh_outside_domains()).
+ *   (outside_domains()).
  *
  * - TCP bind/connect on the socket_bind/socket_connect LSM hooks, not cgroup
  *   sock_addr programs: the LSM hooks run where Landlock's own hooks run
@@ -259,7 +259,7 @@ struct {
 	__type(value, __u64);
 } llh_generation SEC(".maps");
 
-/* Per cgroup, what the programs remember of its ancestry (llh_outside_domains()). */
+/* Per cgroup, what the programs remember of its ancestry (outside_domains()). */
 struct llh_cgroup_memo {
 	/* (llh_generation + 1) << 1 | "a domain is on my ancestry", in one word so
 	 * that a racing reader never pairs one generation with another's answer; 0
@@ -447,14 +447,6 @@ static __always_inline __u64 remembered_levels(void)
 	return a.levels;
 }
 
-/* Is the current task outside every domain?  A global function: its frame
- * stays off the stack of the refer hooks' call chains, which are within bytes
- * of the limit. */
-__noinline int llh_outside_domains(void)
-{
-	return !remembered_levels();
-}
-
 /* Levels in an int, as global functions return: bit L for level L < 30, bit 30
  * for every level from 30 on (LLH_LEVELS_DEEP); 0 outside every domain. */
 #define LLH_LEVELS_DEEP (1U << 30)
@@ -464,14 +456,21 @@ static __always_inline __u32 fold_levels(__u64 levels)
 }
 
 /* remembered_levels(), folded.  The open hook hands it to the layer scan, which
- * then looks up only those levels. */
+ * then looks up only those levels.  A global function: its frame stays off the
+ * stack of the refer hooks' call chains, which are within bytes of the limit. */
 __noinline int llh_domain_levels(void)
 {
 	return fold_levels(remembered_levels());
 }
 
+/* Is the current task outside every domain? */
+static __always_inline bool outside_domains(void)
+{
+	return !llh_domain_levels();
+}
+
 /* For a scan not handed the levels: the memo's when it is of the current
- * generation (the caller asked llh_outside_domains() just before), else all. */
+ * generation (the caller asked outside_domains() just before), else all. */
 static __always_inline __u32 known_levels(void)
 {
 	struct llh_cgroup_memo *memo;
@@ -542,10 +541,11 @@ static int fs_level_step(__u32 level, void *ctx)
 /*
  * Landlock's landlock_get_applicable_subject(any_fs), with every layer: only the
  * levels the memo names are looked up.  Callers first return for tasks outside
- * every domain (llh_outside_domains()), before they zero their walk state.  A
+ * every domain (outside_domains()), before they zero their walk state.  A
  * global function: the verifier forgets what it knew of *s, so the layer counts
  * the scan found are not each verified as their own path through the rest of
- * the program.
+ * the program.  @levels: llh_domain_levels(), or 0 to have the scan ask for
+ * them.
  */
 __noinline int llh_scan_fs_layers(struct llh_fs_subject *s, __u32 levels)
 {
@@ -558,12 +558,6 @@ __noinline int llh_scan_fs_layers(struct llh_fs_subject *s, __u32 levels)
 	s->top = current_top_level();
 	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, fs_level_step, &scan, 0);
 	return s->nlayers;
-}
-
-/* @levels: llh_domain_levels(), or 0 to have the scan ask for them. */
-static __always_inline int collect_fs_layers(struct llh_fs_subject *s, __u32 levels)
-{
-	return llh_scan_fs_layers(s, levels);
 }
 
 /* One layer, as a cgroup. */
@@ -624,7 +618,7 @@ __noinline int llh_find_layer(__u64 cgrp, __u32 what, __u32 scope, struct llh_sc
 	if (cgrp) {
 		f.top = clamp_level(BPF_CORE_READ((struct cgroup *)cgrp, level));
 	} else {
-		if (llh_outside_domains())
+		if (outside_domains())
 			return 0;
 		f.top = current_top_level();
 	}
@@ -892,7 +886,7 @@ __noinline int llh_check_open(__u64 file_addr, struct llh_denial *d, __u32 level
 	struct dentry *dentry;
 	__u16 open_req, optional, full, allowed, denied;
 
-	collect_fs_layers(&w.s, levels);
+	llh_scan_fs_layers(&w.s, levels);
 	if (!w.s.nlayers)
 		return 0;
 	dentry = KPTR(struct file, file_addr)->f_path.dentry;
@@ -1074,11 +1068,11 @@ __noinline int llh_check_path(__u64 path_addr, __u32 request, __u64 object, __u3
 	__u64 dentry = (__u64)path->dentry, vfsmnt = (__u64)path->mnt;
 	int err;
 
-	if (llh_outside_domains())
+	if (outside_domains())
 		return 0;
 	struct llh_walk w = {};
 
-	collect_fs_layers(&w.s, 0);
+	llh_scan_fs_layers(&w.s, 0);
 	if (!w.s.any_domain)
 		return 0;
 	if (w.s.nlayers) {
@@ -1100,11 +1094,11 @@ __noinline int llh_check_refer(__u64 old_dentry, __u64 new_dir_addr, __u64 new_d
 	__u64 new_parent = (__u64)new_dir->dentry, vfsmnt = (__u64)new_dir->mnt;
 	int err;
 
-	if (llh_outside_domains())
+	if (outside_domains())
 		return 0;
 	struct llh_walk w = {};
 
-	collect_fs_layers(&w.s, 0);
+	llh_scan_fs_layers(&w.s, 0);
 	if (!w.s.any_domain)
 		return 0;
 	if (w.s.nlayers) {
@@ -1325,7 +1319,7 @@ __noinline int llh_collect_net_layers(struct llh_net_subject *out)
 
 	if (!out)
 		return 0;
-	if (llh_outside_domains()) {
+	if (outside_domains()) {
 		*out = s;
 		return 0;
 	}
@@ -1618,7 +1612,7 @@ int BPF_PROG(llh_arm_on_exec, const struct linux_binprm *bprm)
 {
 	__u32 top;
 
-	if (llh_outside_domains())
+	if (outside_domains())
 		return 0;
 	top = current_top_level();
 	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, arm_level_step, &top, 0);
