@@ -149,6 +149,7 @@ extern int bpf_path_d_path(struct path *path, char *buf, size_t buf__sz) __ksym;
 #define LLH_FMODE_READ 0x1
 #define LLH_FMODE_WRITE 0x2
 #define LLH___FMODE_EXEC 0x20 /* in f_flags, as Landlock reads it */
+#define LLH_O_TRUNC 01000 /* in f_flags until the open is done */
 #define LLH_SB_NOUSER (1UL << 31)
 #define LLH_S_PRIVATE 512 /* inode->i_flags */
 #define LLH_MNT_INTERNAL 0x4000
@@ -875,6 +876,20 @@ static __always_inline bool file_is_device(struct file *file)
 	return type == LLH_S_IFBLK || type == LLH_S_IFCHR;
 }
 
+/* Whether the file can ever reach the file_truncate hook: ftruncate() refuses
+ * a file not opened for writing before any LSM sees it, and the open's own
+ * O_TRUNC comes right after this hook.  For any other file the TRUNCATE right
+ * is moot: it is neither asked of the layers (their walk can end at the first
+ * rule that grants the open) nor remembered in llh_files (no entry to add on
+ * open and drop on close).  Landlock decides it for every file; the outcome is
+ * the same. */
+static __always_inline bool file_may_truncate(struct file *file_addr)
+{
+	struct file *file = KPTR(struct file, file_addr);
+
+	return (file->f_mode & LLH_FMODE_WRITE) || (file->f_flags & LLH_O_TRUNC);
+}
+
 /* Landlock's hook_file_open(): also decides TRUNCATE and IOCTL_DEV for the life
  * of the file, remembered in llh_files when denied.  (A global function: it
  * owns the walk state.)  Its program has returned for tasks outside every
@@ -891,7 +906,9 @@ __noinline int llh_check_open(__u64 file_addr, struct llh_denial *d, __u32 level
 		return 0;
 	dentry = KPTR(struct file, file_addr)->f_path.dentry;
 	open_req = open_access(file);
-	optional = LANDLOCK_ACCESS_FS_TRUNCATE;
+	optional = 0;
+	if (file_may_truncate(file))
+		optional |= LANDLOCK_ACCESS_FS_TRUNCATE;
 	if (file_is_device(file))
 		optional |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
 	full = open_req | optional;

@@ -1102,22 +1102,31 @@ std::pair<size_t, uint64_t> file_entries() {
     return {entries, counted};
 }
 
-// A file opened without the TRUNCATE right has an entry while it is open, counted; it goes, and
-// the count with it, when the file is freed. Runs last: every earlier case's files are gone too.
+// A file opened for writing without the TRUNCATE right has an entry while it is open, counted; it
+// goes, and the count with it, when the file is freed. A file opened for reading alone can never
+// be truncated through (ftruncate() wants a writable file): it gets none. Runs last: every
+// earlier case's files are gone too.
 void file_entries_case() {
-    const CgroupPolicy cp = attach_cgroup(Policy{fs_layer({{P("a"), kRead}})});
-    std::pair<size_t, uint64_t> open_now;
-    const int rc = run_around(
+    const CgroupPolicy cp = attach_cgroup(Policy{fs_layer({{P("a"), kRead | kWriteFile}})});
+    std::pair<size_t, uint64_t> open_now, read_only;
+    const auto open_while = [&](int flags, std::pair<size_t, uint64_t>& seen) {
         // The file stays open until the child exits.
-        cp.dirs.back(), [] { return open(P("a/f").c_str(), O_RDONLY | O_CLOEXEC) < 0 ? errno : 0; },
-        [&] { open_now = file_entries(); }, [] { return 0; });
+        return run_around(
+            cp.dirs.back(), [flags] { return open(P("a/f").c_str(), flags | O_CLOEXEC) < 0 ? errno : 0; },
+            [&] { seen = file_entries(); }, [] { return 0; });
+    };
+    const int rc = open_while(O_WRONLY, open_now);
+    const int rc_read = open_while(O_RDONLY, read_only);
     detach_cgroup(cp);
     const auto closed = file_entries();
-    ok(rc == 0 && open_now == std::pair<size_t, uint64_t>{1, 1} && closed == std::pair<size_t, uint64_t>{0, 0},
+    const std::pair<size_t, uint64_t> none{0, 0};
+    ok(rc == 0 && open_now == std::pair<size_t, uint64_t>{1, 1} && closed == none,
        "a file's entry lives as long as the file, counted (cgroup mode only)",
        "open: " + std::to_string(open_now.first) + " entries, " + std::to_string(open_now.second) +
            " counted; freed: " + std::to_string(closed.first) + " entries, " + std::to_string(closed.second) +
            " counted");
+    ok(rc_read == 0 && read_only == none, "a file opened for reading alone gets no entry (cgroup mode only)",
+       "open: " + std::to_string(read_only.first) + " entries, " + std::to_string(read_only.second) + " counted");
 }
 
 void identify_case() {
