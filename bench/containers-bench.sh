@@ -89,7 +89,10 @@ if wants crun; then
 # mounted with online discard, so that every file replaced there waits for a discard), RUN_TMPFS=1
 # (the default then) gives both directories a tmpfs inside the crun rounds' private mount
 # namespace, plain and wrapped starts alike; RUN_TMPFS=0 measures on the host's /run as it is.
-# The bundle stays where it is (TMPDIR): Debian 12's /tmp is on disk.
+# The bundle of the main variants stays where it is (TMPDIR: Debian 12's /tmp is on disk); the
+# *_run variants start the same bundle from a tmpfs under /run, where containerd, CRI-O and Docker
+# keep the bundles they hand a runtime (landlock-runtime's users): the wrapper replaces config.json
+# there, and on this VM's disk every replaced file waits for its discard.
 RUN_FS=$(stat -f -c %T /run)
 if [[ "$RUN_FS" == tmpfs ]]; then RUN_TMPFS=0; else RUN_TMPFS=${RUN_TMPFS:-1}; fi
 if [[ "$RUN_TMPFS" == 1 ]]; then
@@ -116,13 +119,21 @@ if [[ $RUN_TMPFS == 1 ]]; then
     mount -t tmpfs -o mode=0755 llh-bench /run/crun
     mount -t tmpfs -o mode=0755 llh-bench /run/landlock-hooks
 fi
+RB=/run/llh-bench-bundle
+mkdir -p "\$RB"
+mount -t tmpfs -o mode=0755 llh-bench "\$RB"
+cp -a "$B/." "\$RB/"
 $(declare -f bench_rounds)
 prepare_crun_plain() { cp "$WORK/plain.json" "$B/config.json"; }
 prepare_crun_wrapped() { cp "$WORK/plain.json" "$B/config.json"; }
 prepare_crun_policy() { cp "$WORK/policy.json" "$B/config.json"; }
 prepare_crun_floor() { cp "$WORK/floor.json" "$B/config.json"; }
 prepare_crun_floor_libc() { cp "$WORK/floor-libc.json" "$B/config.json"; }
+prepare_crun_plain_run() { cp "$WORK/plain.json" "\$RB/config.json"; }
+prepare_crun_policy_run() { cp "$WORK/policy.json" "\$RB/config.json"; }
 crun_plain() { crun run --bundle "$B" llh-bench-\$\$; }
+crun_plain_run() { crun run --bundle "\$RB" llh-bench-\$\$; }
+crun_policy_run() { LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "\$RB" llh-bench-\$\$; }
 crun_wrapped() { LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
 crun_policy() { LANDLOCK_RUNTIME=/usr/bin/crun "$RUNTIME" run --bundle "$B" llh-bench-\$\$; }
 crun_floor() { "$BUILD/bench/exec-step" /usr/bin/crun run --bundle "$B" llh-bench-\$\$; }
@@ -133,10 +144,12 @@ floor_config() {
         | (.mounts[] | select(.destination == \$launcher) | .source) = \$step
         | .process.args = [\$launcher, "/bin/true"]' "$B/config.json"
 }
-for variant in crun_plain crun_wrapped crun_policy; do "prepare_\$variant"; "\$variant" >/dev/null 2>&1; done
+for variant in crun_plain crun_wrapped crun_policy crun_plain_run crun_policy_run; do
+    "prepare_\$variant"; "\$variant" >/dev/null 2>&1
+done
 floor_config "$BUILD/bench/exec-step" >"$WORK/floor.json"
 floor_config "$BUILD/bench/exec-step-libc" >"$WORK/floor-libc.json"
-bench_rounds crun_plain crun_wrapped crun_policy ${FLOORS[*]}
+bench_rounds crun_plain crun_wrapped crun_policy ${FLOORS[*]} crun_plain_run crun_policy_run
 INNER
 crun_ns bash "$WORK/crun-bench.sh"
 plain=$(median_ms "$WORK/crun_plain")
@@ -149,6 +162,9 @@ fi
 if [[ " ${FLOORS[*]} " == *" crun_floor_libc "* ]]; then
     report "floor: two do-nothing steps (glibc), 2 mounts" "$plain" "$(median_ms "$WORK/crun_floor_libc")"
 fi
+plain_run=$(median_ms "$WORK/crun_plain_run")
+report "crun run true, bundle under /run (tmpfs)" "$plain_run" "$plain_run"
+report "the same via landlock-runtime, 10-rule policy" "$plain_run" "$(median_ms "$WORK/crun_policy_run")"
 fi
 
 # --- runc -----------------------------------------------------------------------------------
