@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "kernel/mountinfo.hpp"
+
 namespace llh::cgroup {
 namespace {
 
@@ -18,21 +20,6 @@ Result<std::string> read_proc_file(const std::string& path) {
     text.resize(static_cast<std::size_t>(in.gcount()));
     if (text.size() > kMaxProcFileBytes) return fail(path + " is larger than " + std::to_string(kMaxProcFileBytes) + " bytes");
     return text;
-}
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape_octal(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto octal = [&](std::size_t at, char high) { return text[at] >= '0' && text[at] <= high; };
-        if (text[i] == '\\' && i + 3 < text.size() && octal(i + 1, '3') && octal(i + 2, '7') && octal(i + 3, '7')) {
-            out += static_cast<char>(((text[i + 1] - '0') << 6) | ((text[i + 2] - '0') << 3) | (text[i + 3] - '0'));
-            i += 3;
-        } else {
-            out += text[i];
-        }
-    }
-    return out;
 }
 
 bool under(const std::string& path, const std::string& root) {
@@ -51,19 +38,9 @@ std::string unified_cgroup_path(std::string_view proc_cgroup) {
 }
 
 std::vector<Cgroup2Mount> cgroup2_mounts(std::string_view mountinfo) {
-    // "ID PARENT MAJ:MIN ROOT MOUNT_POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER_OPTIONS"
     std::vector<Cgroup2Mount> mounts;
-    std::istringstream lines{std::string(mountinfo)};
-    for (std::string line; std::getline(lines, line);) {
-        std::istringstream fields(line);
-        std::string id, parent, device, root, mount_point, field;
-        if (!(fields >> id >> parent >> device >> root >> mount_point)) continue;
-        while (fields >> field && field != "-") {
-        }
-        std::string fstype;
-        if (field == "-" && fields >> fstype && fstype == "cgroup2") {
-            mounts.push_back({unescape_octal(root), unescape_octal(mount_point)});
-        }
+    for (auto& mount : parse_mountinfo(mountinfo)) {
+        if (mount.fstype == "cgroup2") mounts.push_back({std::move(mount.root), std::move(mount.mount_point)});
     }
     return mounts;
 }

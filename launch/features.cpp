@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "kernel/cgroup_paths.hpp"
+#include "kernel/mountinfo.hpp"
 #include "libpolicy/unique_fd.hpp"
 
 namespace llh {
@@ -125,21 +127,6 @@ AuditProbe run_audit_probe() {
     return {AuditState::unknown, 0, "the kernel did not send the audit status"};
 }
 
-std::string unescape_mount_path(std::string_view text) {
-    // mountinfo escapes space, tab, newline and backslash as \ooo.
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\\' && i + 3 < text.size() &&
-            text.substr(i + 1, 3).find_first_not_of("01234567") == std::string_view::npos) {
-            out.push_back(static_cast<char>((text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 + (text[i + 3] - '0')));
-            i += 3;
-        } else {
-            out.push_back(text[i]);
-        }
-    }
-    return out;
-}
-
 bool read_file(const char* path, std::string& text) {
     std::ifstream file(path);
     if (!file) return false;
@@ -167,9 +154,8 @@ CgroupProbe run_cgroup_probe() {
     } else {
         probe.layout = probe.v1_mounts.empty() ? CgroupLayout::none : CgroupLayout::legacy;
     }
-    std::ifstream cgroups("/proc/self/cgroup");
-    for (std::string line; std::getline(cgroups, line);) {
-        if (line.rfind("0::", 0) == 0) probe.own_cgroup = line.substr(3);
+    if (std::string cgroups; read_file("/proc/self/cgroup", cgroups)) {
+        probe.own_cgroup = cgroup::unified_cgroup_path(cgroups);
     }
     return probe;
 }
@@ -204,20 +190,11 @@ BpffsProbe run_bpffs_probe() {
 }  // namespace
 
 std::vector<Mount> mounts_of_type(std::string_view mountinfo, std::string_view fstype) {
-    // "36 35 98:0 /root /mnt opts shared:1 - ext3 /dev/root rw,errors=continue"
     std::vector<Mount> mounts;
-    std::istringstream lines{std::string(mountinfo)};
-    for (std::string line; std::getline(lines, line);) {
-        const auto separator = line.find(" - ");
-        if (separator == std::string::npos) continue;
-        std::istringstream before(line.substr(0, separator));
-        std::istringstream after(line.substr(separator + 3));
-        std::string id, parent, device, root, mount_point, type, source, options;
-        if (!(before >> id >> parent >> device >> root >> mount_point)) continue;
-        if (!(after >> type >> source)) continue;
-        after >> options;
-        if (type != fstype) continue;
-        mounts.push_back({unescape_mount_path(mount_point), source, options});
+    for (auto& mount : parse_mountinfo(mountinfo)) {
+        if (mount.fstype == fstype) {
+            mounts.push_back({std::move(mount.mount_point), std::move(mount.source), std::move(mount.super_options)});
+        }
     }
     return mounts;
 }

@@ -65,8 +65,7 @@ struct BpffsProbe {
 };
 const BpffsProbe& probe_bpffs();
 
-// Parses /proc/self/mountinfo text into the mounts of one file-system type ("cgroup2", "bpf").
-// Mount points are unescaped (\040 = space). Exposed for tests.
+// The mounts of one file-system type ("cgroup2", "bpf") in /proc/self/mountinfo text.
 std::vector<Mount> mounts_of_type(std::string_view mountinfo, std::string_view fstype);
 
 }  // namespace llh
