@@ -470,19 +470,6 @@ static __always_inline bool outside_domains(void)
 	return !llh_domain_levels();
 }
 
-/* For a scan not handed the levels: the memo's when it is of the current
- * generation (the caller asked outside_domains() just before), else all. */
-static __always_inline __u32 known_levels(void)
-{
-	struct llh_cgroup_memo *memo;
-	__u64 stamp = 0;
-
-	memo = current_memo(&stamp, 0);
-	if (!memo || (memo->verdict & ~1ULL) != stamp)
-		return fold_levels(~0ULL);
-	return fold_levels(memo_levels(memo));
-}
-
 static __always_inline bool level_named(__u32 levels, __u32 level)
 {
 	return level >= 30 ? (levels & LLH_LEVELS_DEEP) : (levels & (1U << (level & 31)));
@@ -541,12 +528,11 @@ static int fs_level_step(__u32 level, void *ctx)
 
 /*
  * Landlock's landlock_get_applicable_subject(any_fs), with every layer: only the
- * levels the memo names are looked up.  Callers first return for tasks outside
- * every domain (outside_domains()), before they zero their walk state.  A
+ * @levels the caller's llh_domain_levels() named are looked up (callers return
+ * on 0, a task outside every domain, before they zero their walk state).  A
  * global function: the verifier forgets what it knew of *s, so the layer counts
  * the scan found are not each verified as their own path through the rest of
- * the program.  @levels: llh_domain_levels(), or 0 to have the scan ask for
- * them.
+ * the program.
  */
 __noinline int llh_scan_fs_layers(struct llh_fs_subject *s, __u32 levels)
 {
@@ -555,7 +541,7 @@ __noinline int llh_scan_fs_layers(struct llh_fs_subject *s, __u32 levels)
 	if (!s)
 		return 0;
 	scan.s = s;
-	scan.levels = levels ? levels : known_levels();
+	scan.levels = levels;
 	s->top = current_top_level();
 	bpf_loop(LLH_MAX_CGROUP_LEVEL + 1, fs_level_step, &scan, 0);
 	return s->nlayers;
@@ -1083,13 +1069,15 @@ __noinline int llh_check_path(__u64 path_addr, __u32 request, __u64 object, __u3
 {
 	struct path *path = KPTR(struct path, path_addr);
 	__u64 dentry = (__u64)path->dentry, vfsmnt = (__u64)path->mnt;
+	__u32 levels;
 	int err;
 
-	if (outside_domains())
+	levels = llh_domain_levels();
+	if (!levels)
 		return 0;
 	struct llh_walk w = {};
 
-	llh_scan_fs_layers(&w.s, 0);
+	llh_scan_fs_layers(&w.s, levels);
 	if (!w.s.any_domain)
 		return 0;
 	if (w.s.nlayers) {
@@ -1109,13 +1097,15 @@ __noinline int llh_check_refer(__u64 old_dentry, __u64 new_dir_addr, __u64 new_d
 {
 	struct path *new_dir = KPTR(struct path, new_dir_addr);
 	__u64 new_parent = (__u64)new_dir->dentry, vfsmnt = (__u64)new_dir->mnt;
+	__u32 levels;
 	int err;
 
-	if (outside_domains())
+	levels = llh_domain_levels();
+	if (!levels)
 		return 0;
 	struct llh_walk w = {};
 
-	llh_scan_fs_layers(&w.s, 0);
+	llh_scan_fs_layers(&w.s, levels);
 	if (!w.s.any_domain)
 		return 0;
 	if (w.s.nlayers) {
