@@ -67,12 +67,42 @@ podman_hooks() { podman --hooks-dir "$WORK/podman/hooks" run --rm localhost/busy
 podman_policy() {
     podman --hooks-dir "$WORK/podman/hooks" run --rm --annotation "io.landlock.rules=$RULES" localhost/busybox true
 }
+# The floor of a podman start with a policy: the same four programs (precreate, createRuntime and
+# poststop hooks, a step before the workload) and the same two bind mounts, each program doing
+# nothing: cat(1) as the precreate hook, static glibc do-nothing programs for the rest.
+podman_floor_hooks() {
+    local dir=$1 step=$BUILD/bench/exec-step-libc
+    mkdir -p "$dir"
+    local stage path
+    for stage in precreate createRuntime poststop; do
+        if [[ $stage == precreate ]]; then path=$(command -v cat); else path=$step; fi
+        jq -n --arg path "$path" --arg stage "$stage" '{version: "1.0.0",
+            hook: {path: $path, args: [($path | split("/") | last)]},
+            when: {annotations: {"^io\\.landlock\\..+$": ".*"}}, stages: [$stage]}' >"$dir/floor-$stage.json"
+    done
+}
+FLOOR_MOUNTS=()
+if [[ -x "$BUILD/bench/exec-step-libc" ]]; then
+    podman_floor_hooks "$WORK/podman/floor-hooks"
+    cp "$WORK/podman/hooks/landlock-precreate.json" "$WORK/floor-policy.json"  # any small file
+    FLOOR_MOUNTS=(-v "$BUILD/bench/exec-step-libc:/dev/.landlock/landlock-launch:ro"
+                  -v "$WORK/floor-policy.json:/dev/.landlock/policy.json:ro")
+fi
+podman_floor() {
+    podman --hooks-dir "$WORK/podman/floor-hooks" run --rm --annotation "io.landlock.rules=$RULES" \
+        "${FLOOR_MOUNTS[@]}" localhost/busybox /dev/.landlock/landlock-launch /bin/true
+}
 podman_plain >/dev/null  # warm the store
-bench_rounds podman_plain podman_hooks podman_policy
+PODMAN_VARIANTS=(podman_plain podman_hooks podman_policy)
+[[ ${#FLOOR_MOUNTS[@]} -gt 0 ]] && PODMAN_VARIANTS+=(podman_floor)
+bench_rounds "${PODMAN_VARIANTS[@]}"
 plain=$(median_ms "$WORK/podman_plain")
 report "podman run --rm true (plain)" "$plain" "$plain"
 report "podman, precreate hook dir, no annotation" "$plain" "$(median_ms "$WORK/podman_hooks")"
 report "podman, precreate hook, 10-rule policy" "$plain" "$(median_ms "$WORK/podman_policy")"
+if [[ ${#FLOOR_MOUNTS[@]} -gt 0 ]]; then
+    report "floor: 3 do-nothing hooks + step (glibc), 2 mounts" "$plain" "$(median_ms "$WORK/podman_floor")"
+fi
 fi
 
 # --- crun and runc: one bundle --------------------------------------------------------------
