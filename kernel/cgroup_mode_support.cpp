@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string_view>
 
+#include "io/bounded_read.hpp"
 #include "kernel/bpf_lsm_probe.hpp"
 #include "kernel/llh_bpf_abi.h"
 #include "kernel/pins.hpp"
@@ -19,19 +20,10 @@ namespace {
 constexpr const char* kDefaultCacheDir = "/run/landlock-hooks";
 constexpr const char* kCacheName = "cgroup-mode.probe";
 
-// At most `limit` bytes of a small file. POSIX reads, not std::ifstream: a stream sets up the C++
-// locale and two 8 KiB buffers, a quarter of a millisecond of every container start in mode:auto.
-std::string read_head(int fd, std::size_t limit) {
-    std::string text(limit, '\0');
-    std::size_t used = 0;
-    while (used < limit) {
-        const ssize_t n = ::read(fd, text.data() + used, limit - used);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        used += static_cast<std::size_t>(n);
-    }
-    text.resize(used);
-    return text;
+// A small file whole, "" when it cannot be read or is longer than `limit`.
+std::string read_small_file(int fd, std::size_t limit) {
+    auto text = read_up_to(fd, limit);
+    return text && text->size() <= limit ? std::move(*text) : std::string();
 }
 
 // The next line of `rest` (without its newline), consumed.
@@ -45,7 +37,7 @@ std::string_view next_line(std::string_view& rest) {
 std::string boot_id() {
     const UniqueFd fd(::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return {};
-    const std::string text = read_head(fd.get(), 64);
+    const std::string text = read_small_file(fd.get(), 64);
     std::string_view rest(text);
     return std::string(next_line(rest));
 }
@@ -61,7 +53,7 @@ bool read_cache(const std::string& path, const std::string& boot, CgroupModeSupp
     const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     struct stat st{};
     if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !trusted(st)) return false;
-    const std::string text = read_head(fd.get(), 4096);
+    const std::string text = read_small_file(fd.get(), 4096);
     std::string_view rest(text);
     const std::string_view cached_boot = next_line(rest), answer = next_line(rest), reason = next_line(rest);
     if (cached_boot != boot || (answer != "yes" && answer != "no")) return false;

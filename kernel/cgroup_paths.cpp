@@ -1,26 +1,12 @@
 #include "kernel/cgroup_paths.hpp"
 
-#include <cerrno>
-#include <fstream>
 #include <sstream>
 
+#include "io/bounded_read.hpp"
 #include "kernel/mountinfo.hpp"
 
 namespace llh::cgroup {
 namespace {
-
-// A /proc file, whole: mountinfo and cgroup files are small (a few KiB; 4 MiB is far beyond any).
-Result<std::string> read_proc_file(const std::string& path) {
-    constexpr std::size_t kMaxProcFileBytes = 4U << 20;
-    std::ifstream in(path);
-    if (!in) return fail_errno(errno, "cannot read " + path);
-    std::string text(kMaxProcFileBytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad()) return fail_errno(errno, "cannot read " + path);
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxProcFileBytes) return fail(path + " is larger than " + std::to_string(kMaxProcFileBytes) + " bytes");
-    return text;
-}
 
 bool under(const std::string& path, const std::string& root) {
     if (root == "/") return true;

@@ -8,9 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
+#include "io/bounded_read.hpp"
 #include "kernel/cgroup_paths.hpp"
 #include "kernel/mountinfo.hpp"
 #include "libpolicy/unique_fd.hpp"
@@ -127,24 +127,15 @@ AuditProbe run_audit_probe() {
     return {AuditState::unknown, 0, "the kernel did not send the audit status"};
 }
 
-bool read_file(const char* path, std::string& text) {
-    std::ifstream file(path);
-    if (!file) return false;
-    std::stringstream content;
-    content << file.rdbuf();
-    text = content.str();
-    return true;
-}
-
 CgroupProbe run_cgroup_probe() {
     CgroupProbe probe;
-    std::string mountinfo;
-    if (!read_file("/proc/self/mountinfo", mountinfo)) {
-        probe.reason = "cannot read /proc/self/mountinfo: " + errno_text(errno);
+    const auto mountinfo = read_proc_file("/proc/self/mountinfo");
+    if (!mountinfo) {
+        probe.reason = "cannot read /proc/self/mountinfo: " + errno_text(mountinfo.error().errno_value);
         return probe;
     }
-    probe.v2_mounts = mounts_of_type(mountinfo, "cgroup2");
-    probe.v1_mounts = mounts_of_type(mountinfo, "cgroup");
+    probe.v2_mounts = mounts_of_type(*mountinfo, "cgroup2");
+    probe.v1_mounts = mounts_of_type(*mountinfo, "cgroup");
     bool v2_at_top = false;
     for (const auto& mount : probe.v2_mounts) v2_at_top = v2_at_top || mount.path == "/sys/fs/cgroup";
     if (v2_at_top) {
@@ -154,28 +145,25 @@ CgroupProbe run_cgroup_probe() {
     } else {
         probe.layout = probe.v1_mounts.empty() ? CgroupLayout::none : CgroupLayout::legacy;
     }
-    if (std::string cgroups; read_file("/proc/self/cgroup", cgroups)) {
-        probe.own_cgroup = cgroup::unified_cgroup_path(cgroups);
-    }
+    if (const auto cgroups = read_proc_file("/proc/self/cgroup")) probe.own_cgroup = cgroup::unified_cgroup_path(*cgroups);
     return probe;
 }
 
 BpffsProbe run_bpffs_probe() {
     BpffsProbe probe;
-    std::string filesystems;
-    if (read_file("/proc/filesystems", filesystems)) {
+    if (const auto filesystems = read_proc_file("/proc/filesystems")) {
         probe.supported = Availability::no;
-        std::istringstream lines(filesystems);
+        std::istringstream lines(*filesystems);
         for (std::string line; std::getline(lines, line);) {
             if (line == "nodev\tbpf" || line == "\tbpf") probe.supported = Availability::yes;
         }
     }
-    std::string mountinfo;
-    if (!read_file("/proc/self/mountinfo", mountinfo)) {
-        probe.reason = "cannot read /proc/self/mountinfo: " + errno_text(errno);
+    const auto mountinfo = read_proc_file("/proc/self/mountinfo");
+    if (!mountinfo) {
+        probe.reason = "cannot read /proc/self/mountinfo: " + errno_text(mountinfo.error().errno_value);
         return probe;
     }
-    probe.mounts = mounts_of_type(mountinfo, "bpf");
+    probe.mounts = mounts_of_type(*mountinfo, "bpf");
     probe.mounted = Availability::no;
     for (const auto& mount : probe.mounts) {
         if (mount.path == "/sys/fs/bpf") probe.mounted = Availability::yes;

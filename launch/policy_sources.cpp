@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "io/bounded_read.hpp"
 #include "libpolicy/compose.hpp"
 #include "libpolicy/policy_document.hpp"
 #include "libpolicy/rule_string.hpp"
@@ -25,29 +26,17 @@ std::string too_large(const std::string& what, const Limits& limits) {
     return what + " is larger than the limit of " + std::to_string(limits.max_document_bytes) + " bytes";
 }
 
-// Reads to EOF, never more than the limit + 1 bytes: the extra byte tells "exactly at the
-// limit" from "over it" without reading an attacker's endless pipe.
-Result<std::string> read_bounded(int fd, const std::string& what, const Limits& limits) {
-    std::string text;
-    char buffer[65536];
-    for (;;) {
-        const std::size_t room = limits.max_document_bytes + 1 - text.size();
-        const ssize_t got = ::read(fd, buffer, std::min(room, sizeof buffer));
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            return fail_errno(errno, "cannot read " + what);
-        }
-        if (got == 0) break;
-        text.append(buffer, static_cast<std::size_t>(got));
-        if (text.size() > limits.max_document_bytes) {
-            return fail(too_large(what, limits), "split the policy or shorten it");
-        }
-    }
+// `expected`: a file's size, read in one round.
+Result<std::string> read_bounded(int fd, const std::string& what, const Limits& limits, std::size_t expected = 0) {
+    auto read = read_up_to(fd, limits.max_document_bytes, expected);
+    if (!read) return fail_errno(read.error().errno_value, "cannot read " + what);
+    std::string& text = *read;
+    if (text.size() > limits.max_document_bytes) return fail(too_large(what, limits), "split the policy or shorten it");
     if (const auto nul = text.find('\0'); nul != std::string::npos) {
         return fail(what + " is a binary file (NUL byte at offset " + std::to_string(nul) + ")",
                     "a policy is a JSON or TOML text file");
     }
-    return text;
+    return std::move(text);
 }
 
 // Diagnostics name where; an Error's message already names the file, so only errno and hint
@@ -115,7 +104,7 @@ Result<std::string> read_policy_file(const std::string& path, const Limits& limi
     }
     const int flags = ::fcntl(fd.get(), F_GETFL);
     if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
-    return read_bounded(fd.get(), quoted(path), limits);
+    return read_bounded(fd.get(), quoted(path), limits, static_cast<std::size_t>(status.st_size));
 }
 
 std::optional<Policy> load_policy(const PolicySources& sources, Diagnostics& diagnostics, const Limits& limits) {

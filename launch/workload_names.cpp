@@ -3,9 +3,9 @@
 #include <dirent.h>
 
 #include <ctime>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "io/bounded_read.hpp"
 #include "kernel/cgroup_dir.hpp"
 #include "kernel/cgroup_paths.hpp"
 
@@ -58,11 +58,9 @@ void WorkloadNames::reload_containers() {
     while (const dirent* entry = ::readdir(dir)) {
         const std::string file = entry->d_name;
         if (file.front() == '.' || !ends_with(file, ".json") || containers_.size() >= kMaxContainers) continue;
-        std::ifstream stream(directory + "/" + file);
-        std::string text(kMaxRecordBytes, '\0');
-        stream.read(text.data(), static_cast<std::streamsize>(text.size()));
-        text.resize(static_cast<std::size_t>(stream.gcount()));
-        const auto json = nlohmann::json::parse(text, nullptr, false);
+        const auto text = read_file_up_to(directory + "/" + file, kMaxRecordBytes);
+        if (!text || text->size() > kMaxRecordBytes) continue;
+        const auto json = nlohmann::json::parse(*text, nullptr, false);
         if (!json.is_object()) continue;  // being written, or not ours
         Container container;
         container.id = json.value("id", file.substr(0, file.size() - 5));

@@ -4,11 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
 
+#include "io/bounded_read.hpp"
 #include "libpolicy/unique_fd.hpp"
 
 namespace llh {
@@ -25,33 +25,17 @@ void drain(int fd) {
     }
 }
 
-constexpr std::size_t kFirstReadBytes = 4096;
-
 }  // namespace
 
-// Reads straight into the string, first `expected` bytes (plus one, to see the end in the same
-// round), then doubling. A zero-filled 64 KiB stack buffer cost 16 page faults on every container
-// start, about 20 µs each in a VM with shadow paging.
 Result<std::string> read_all(int fd, std::size_t limit, std::string_view what, std::size_t expected) {
-    std::string data;
-    std::size_t capacity = std::min(std::max(expected + 1, kFirstReadBytes), limit + 1);
-    for (;;) {
-        const std::size_t used = data.size();
-        if (used == capacity) capacity = std::min(capacity * 2, limit + 1);
-        data.resize(capacity);
-        const ssize_t n = ::read(fd, data.data() + used, capacity - used);
-        data.resize(used + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return fail_errno(errno, "reading " + std::string(what));
-        }
-        if (n == 0) return data;
-        if (data.size() > limit) {
-            drain(fd);
-            return fail(std::string(what) + " is larger than " + std::to_string(limit) + " bytes",
-                        "this is not a container configuration a runtime would pass");
-        }
+    auto data = read_up_to(fd, limit, expected);
+    if (!data) return fail_errno(data.error().errno_value, "reading " + std::string(what));
+    if (data->size() > limit) {
+        drain(fd);
+        return fail(std::string(what) + " is larger than " + std::to_string(limit) + " bytes",
+                    "this is not a container configuration a runtime would pass");
     }
+    return data;
 }
 
 Result<std::string> read_bounded_file(const std::string& path, std::size_t limit) {
