@@ -10,6 +10,7 @@
 #include "libpolicy/access.hpp"
 #include "libpolicy/document_tree.hpp"
 #include "libpolicy/landlockconfig.hpp"
+#include "libpolicy/path_check.hpp"
 #include "libpolicy/suggest.hpp"
 
 namespace llh {
@@ -290,15 +291,8 @@ private:
             error(at, "relative path " + in_quotes(path), "paths are absolute, as the workload sees them");
             return false;
         }
-        if (path.size() > limits_.max_path_bytes) {
-            error(at,
-                  "the path is " + std::to_string(path.size()) + " bytes, longer than the limit of " +
-                      std::to_string(limits_.max_path_bytes),
-                  "Linux paths are at most " + std::to_string(limits_.max_path_bytes) + " bytes");
-            return false;
-        }
-        if (path.find('\0') != std::string::npos) {
-            error(at, "the path holds a NUL byte", "a path cannot contain NUL: remove it");
+        if (auto problem = unusable_path(path, "the path", limits_)) {
+            error(at, std::move(problem->message), std::move(problem->hint));
             return false;
         }
         return true;

@@ -8,6 +8,7 @@
 
 #include "libpolicy/access.hpp"
 #include "libpolicy/compose.hpp"
+#include "libpolicy/path_check.hpp"
 #include "libpolicy/policy_document.hpp"
 #include "libpolicy/suggest.hpp"
 
@@ -309,11 +310,9 @@ private:
                   "paths are absolute, as the workload sees them: \"/" + shown(path) + "\"");
             return false;
         }
-        if (path.size() > limits_.max_path_bytes) {
-            error(item,
-                  "a path of " + std::to_string(path.size()) + " bytes, longer than the limit of " +
-                      std::to_string(limits_.max_path_bytes),
-                  "Linux paths are at most " + std::to_string(limits_.max_path_bytes) + " bytes");
+        // (No NUL can be here: the whole string was refused for one.)
+        if (auto problem = unusable_path(path, "the path", limits_)) {
+            error(item, std::move(problem->message), std::move(problem->hint));
             return false;
         }
         // Policy paths go through resolve_variables() when an included file brings variables;

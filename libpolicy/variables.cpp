@@ -4,6 +4,8 @@
 #include <variant>
 #include <vector>
 
+#include "libpolicy/path_check.hpp"
+
 namespace llh {
 namespace {
 
@@ -71,15 +73,8 @@ bool check_expanded(const std::string& path, const PathRule& rule, Diagnostics& 
                           "paths are absolute, as the workload sees them: give the variable absolute values");
         return false;
     }
-    if (path.size() > limits.max_path_bytes) {
-        diagnostics.error(rule.origin,
-                          "the path" + from + " is " + std::to_string(path.size()) + " bytes, longer than the limit of " +
-                              std::to_string(limits.max_path_bytes),
-                          "Linux paths are at most " + std::to_string(limits.max_path_bytes) + " bytes");
-        return false;
-    }
-    if (path.find('\0') != std::string::npos) {
-        diagnostics.error(rule.origin, "the path" + from + " holds a NUL byte", "a path cannot contain NUL: remove it");
+    if (auto problem = unusable_path(path, "the path" + from, limits)) {
+        diagnostics.error(rule.origin, std::move(problem->message), std::move(problem->hint));
         return false;
     }
     return true;

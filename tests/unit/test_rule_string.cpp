@@ -417,7 +417,7 @@ TEST(RuleStringBadInput, LongPath) {
     ASSERT_EQ(1U, parsed.lines().size());
     // A huge item is shortened where it is named.
     EXPECT_EQ("io.landlock.rules: item 1 \"ro:/" + std::string(96, 'a') +
-                  "...\": error: a path of 4096 bytes, longer than the limit of 4095 (hint: Linux paths are at most "
+                  "...\": error: the path is 4096 bytes, longer than the limit of 4095 (hint: Linux paths are at most "
                   "4095 bytes)",
               parsed.lines()[0]);
     const Parsed fits = parse("ro:/" + std::string(4094, 'a'));
